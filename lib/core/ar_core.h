@@ -58,10 +58,10 @@ struct ar_json {
 };
 
 void ar_json_init(struct ar_json *j, char *buf, size_t cap);
-void ar_json_obj_open(struct ar_json *j);   /* { */
-void ar_json_obj_close(struct ar_json *j);  /* } */
-void ar_json_arr_open(struct ar_json *j);   /* [ */
-void ar_json_arr_close(struct ar_json *j);  /* ] */
+void ar_json_obj_open(struct ar_json *j);  /* { */
+void ar_json_obj_close(struct ar_json *j); /* } */
+void ar_json_arr_open(struct ar_json *j);  /* [ */
+void ar_json_arr_close(struct ar_json *j); /* ] */
 /* Member key; follow with exactly one value (or an object/array). */
 void ar_json_key(struct ar_json *j, const char *key);
 /*
@@ -109,12 +109,12 @@ enum ar_conf_type {
  */
 struct ar_conf {
 	enum ar_conf_type type;
-	uint32_t line;        /* 1-based line in `file` */
-	const char *file;     /* shared by all nodes of one tree */
-	const char *key;      /* key of this node in its parent map, or NULL */
-	const char *value;    /* scalar text, NULL for maps and sequences */
-	struct ar_conf *child;/* first child (map values or sequence items) */
-	struct ar_conf *next; /* next sibling */
+	uint32_t line;         /* 1-based line in `file` */
+	const char *file;      /* shared by all nodes of one tree */
+	const char *key;       /* key of this node in its parent map, or NULL */
+	const char *value;     /* scalar text, NULL for maps and sequences */
+	struct ar_conf *child; /* first child (map values or sequence items) */
+	struct ar_conf *next;  /* next sibling */
 };
 
 /*
@@ -158,7 +158,6 @@ int ar_conf_str(const struct ar_conf *n, const char **out, char *err, size_t err
  * Checks that map @m has no keys besides @known (NULL-terminated): a typo
  * in a config file is an error, not a silently ignored key.
  */
-int ar_conf_check_keys(const struct ar_conf *m, const char *const *known, char *err,
-		       size_t errlen);
+int ar_conf_check_keys(const struct ar_conf *m, const char *const *known, char *err, size_t errlen);
 
 #endif
