@@ -15,10 +15,10 @@
 
 /* Link-layer types, numbered as in pcap's LINKTYPE_* registry. */
 enum ar_pkt_link {
-	AR_LINK_NULL = 0,      /* BSD loopback: 4-byte host-order family */
+	AR_LINK_NULL = 0, /* BSD loopback: 4-byte host-order family */
 	AR_LINK_ETHERNET = 1,
-	AR_LINK_RAW = 101,     /* raw IPv4/IPv6 (also DLT_RAW 12/14) */
-	AR_LINK_CHDLC = 104,   /* Cisco HDLC */
+	AR_LINK_RAW = 101,   /* raw IPv4/IPv6 (also DLT_RAW 12/14) */
+	AR_LINK_CHDLC = 104, /* Cisco HDLC */
 	AR_LINK_LINUX_SLL = 113,
 	AR_LINK_IPV4 = 228,
 	AR_LINK_IPV6 = 229,
@@ -31,19 +31,19 @@ enum ar_pkt_link {
  */
 enum ar_pkt_reason {
 	AR_PKT_OK = 0,
-	AR_PKT_TRUNC_L2,        /* shorter than its link header */
-	AR_PKT_UNSUPP_LINK,     /* link type we do not decode */
-	AR_PKT_NOT_IP,          /* ARP, LLDP, ...: fine, but not ours */
-	AR_PKT_VLAN_TOO_DEEP,   /* more than AR_PKT_MAX_VLAN tags */
-	AR_PKT_TRUNC_IP,        /* shorter than its IP header */
-	AR_PKT_BAD_IP_VERSION,  /* version nibble disagrees with ethertype */
-	AR_PKT_BAD_IP_HLEN,     /* IPv4 IHL < 5 or past the frame */
-	AR_PKT_BAD_IP_LEN,      /* IP total/payload length smaller than header */
-	AR_PKT_IP_FRAGMENT,     /* fragments are counted, not reassembled yet */
-	AR_PKT_BAD_IPV6_EXT,    /* extension header chain malformed or too long */
-	AR_PKT_NOT_TCP_UDP,     /* ICMP, SCTP, ...: fine, but not ours */
-	AR_PKT_TRUNC_L4,        /* shorter than its TCP/UDP header */
-	AR_PKT_BAD_TCP_HLEN,    /* TCP data offset < 5 or past the IP payload */
+	AR_PKT_TRUNC_L2,       /* shorter than its link header */
+	AR_PKT_UNSUPP_LINK,    /* link type we do not decode */
+	AR_PKT_NOT_IP,         /* ARP, LLDP, ...: fine, but not ours */
+	AR_PKT_VLAN_TOO_DEEP,  /* more than AR_PKT_MAX_VLAN tags */
+	AR_PKT_TRUNC_IP,       /* shorter than its IP header */
+	AR_PKT_BAD_IP_VERSION, /* version nibble disagrees with ethertype */
+	AR_PKT_BAD_IP_HLEN,    /* IPv4 IHL < 5 or past the frame */
+	AR_PKT_BAD_IP_LEN,     /* IP total/payload length smaller than header */
+	AR_PKT_IP_FRAGMENT,    /* fragments are counted, not reassembled yet */
+	AR_PKT_BAD_IPV6_EXT,   /* extension header chain malformed or too long */
+	AR_PKT_NOT_TCP_UDP,    /* ICMP, SCTP, ...: fine, but not ours */
+	AR_PKT_TRUNC_L4,       /* shorter than its TCP/UDP header */
+	AR_PKT_BAD_TCP_HLEN,   /* TCP data offset < 5 or past the IP payload */
 	AR_PKT_REASON_MAX,
 };
 
@@ -81,20 +81,20 @@ struct ar_pkt_tuple {
 /* What the decoder found. Pointers point into the frame. */
 struct ar_pkt_info {
 	struct ar_pkt_tuple tuple;
-	const uint8_t *l3;     /* IP header */
-	const uint8_t *l4;     /* TCP/UDP header */
+	const uint8_t *l3; /* IP header */
+	const uint8_t *l4; /* TCP/UDP header */
 	const uint8_t *payload;
-	uint32_t payload_len;  /* L4 payload, bounded by the IP length */
+	uint32_t payload_len; /* L4 payload, bounded by the IP length */
 	uint16_t vlan[AR_PKT_MAX_VLAN];
 	uint8_t vlan_count;
-	uint8_t ttl;           /* IPv4 TTL or IPv6 hop limit */
+	uint8_t ttl; /* IPv4 TTL or IPv6 hop limit */
 	/* TCP only: */
-	uint32_t seq;          /* host order */
-	uint32_t ack;          /* host order */
-	uint16_t win;          /* raw window, host order */
-	uint8_t tcp_flags;     /* AR_TCP_* */
-	uint8_t wscale;        /* window scale option on SYN, 0xff if absent */
-	uint16_t mss;          /* MSS option on SYN, 0 if absent */
+	uint32_t seq;      /* host order */
+	uint32_t ack;      /* host order */
+	uint16_t win;      /* raw window, host order */
+	uint8_t tcp_flags; /* AR_TCP_* */
+	uint8_t wscale;    /* window scale option on SYN, 0xff if absent */
+	uint16_t mss;      /* MSS option on SYN, 0 if absent */
 	uint16_t urg_ptr;
 };
 
