@@ -28,12 +28,12 @@ enum ar_flow_dir {
 };
 
 enum ar_tcp_state {
-	AR_TCP_NONE = 0,     /* UDP, or not TCP-tracked */
+	AR_TCP_NONE = 0, /* UDP, or not TCP-tracked */
 	AR_TCP_SYN_SENT,
 	AR_TCP_SYN_RECV,
-	AR_TCP_ESTABLISHED,  /* handshake seen, or picked up midstream */
-	AR_TCP_CLOSING,      /* one side sent FIN */
-	AR_TCP_CLOSED,       /* both FINs, or RST */
+	AR_TCP_ESTABLISHED, /* handshake seen, or picked up midstream */
+	AR_TCP_CLOSING,     /* one side sent FIN */
+	AR_TCP_CLOSED,      /* both FINs, or RST */
 };
 
 /* How the end of a flow came about (ar_flow_end_name()). */
@@ -67,16 +67,16 @@ enum ar_flow_overlap_policy {
  * valid until the on_flow_end callback for it returns.
  */
 struct ar_flow {
-	struct ar_pkt_tuple tuple;  /* oriented client -> server */
-	uint64_t id;                /* unique per worker and run, never 0 */
-	uint64_t first_ts;          /* ns, packet time */
-	uint64_t last_ts;           /* ns, packet time */
-	uint64_t pkts[2];           /* by enum ar_flow_dir */
-	uint64_t bytes[2];          /* frame payload (L4 payload) bytes */
-	uint8_t tcp_state;          /* enum ar_tcp_state */
-	uint8_t midstream;          /* picked up without a handshake */
-	uint8_t tcp_flags_seen[2];  /* OR of flags by direction */
-	void *l7;                   /* l7_state_size bytes for the layer above, zeroed at create */
+	struct ar_pkt_tuple tuple; /* oriented client -> server */
+	uint64_t id;               /* unique per worker and run, never 0 */
+	uint64_t first_ts;         /* ns, packet time */
+	uint64_t last_ts;          /* ns, packet time */
+	uint64_t pkts[2];          /* by enum ar_flow_dir */
+	uint64_t bytes[2];         /* frame payload (L4 payload) bytes */
+	uint8_t tcp_state;         /* enum ar_tcp_state */
+	uint8_t midstream;         /* picked up without a handshake */
+	uint8_t tcp_flags_seen[2]; /* OR of flags by direction */
+	void *l7;                  /* l7_state_size bytes for the layer above, zeroed at create */
 };
 
 /* Callbacks into the layer above. All run on the table's thread. */
@@ -87,7 +87,8 @@ struct ar_flow_ops {
 	void (*on_data)(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, const uint8_t *data,
 			uint32_t len, uint64_t ts);
 	/* @len bytes in direction @dir are missing and will never come. */
-	void (*on_gap)(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint32_t len, uint64_t ts);
+	void (*on_gap)(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint32_t len,
+		       uint64_t ts);
 	/* Direction @dir ended (FIN delivered in order, or RST). */
 	void (*on_eof)(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint64_t ts);
 	/* A stream anomaly. */
@@ -98,34 +99,43 @@ struct ar_flow_ops {
 };
 
 struct ar_flow_params {
-	uint32_t max_flows;           /* table capacity; at the cap the oldest flow is evicted */
-	uint32_t l7_state_size;       /* bytes reserved per flow for the layer above */
-	uint64_t timeout_new_ns;      /* idle timeout before the handshake completes */
-	uint64_t timeout_est_ns;      /* idle timeout of established flows (and UDP) */
-	uint64_t timeout_closed_ns;   /* linger after FIN/RST */
-	uint32_t ooo_flow_cap;        /* out-of-order bytes held per flow and direction */
-	uint32_t ooo_worker_cap;      /* out-of-order bytes held by the whole table */
+	uint32_t max_flows;         /* table capacity; at the cap the oldest flow is evicted */
+	uint32_t l7_state_size;     /* bytes reserved per flow for the layer above */
+	uint64_t timeout_new_ns;    /* idle timeout before the handshake completes */
+	uint64_t timeout_est_ns;    /* idle timeout of established flows (and UDP) */
+	uint64_t timeout_closed_ns; /* linger after FIN/RST */
+	uint32_t ooo_flow_cap;      /* out-of-order bytes held per flow and direction */
+	uint32_t ooo_worker_cap;    /* out-of-order bytes held by the whole table */
 	enum ar_flow_overlap_policy overlap;
 	const struct ar_flow_ops *ops;
-	void *ctx;                    /* passed to every callback */
+	void *ctx; /* passed to every callback */
 };
 
-/* Counters of one table. Written by its thread only; others read them racily. */
+/*
+ * Counters of one table. Written by its thread only; others read them racily.
+ * Every TCP segment with payload attached to a flow (RSTs aside) is counted
+ * in `segments` and in exactly one of the categories after it:
+ *   segments = segments_in_order + segments_reordered + segments_retrans
+ *            + segments_dropped_cap + segments_after_close
+ * (segments_overlap_diff counts segments of any category whose overlap with
+ * held data differed).
+ */
 struct ar_flow_stats {
 	uint64_t flows_live;
 	uint64_t flows_created;
 	uint64_t flows_ended[AR_FLOW_END_MAX];
-	uint64_t segments;            /* TCP segments seen with payload */
+	uint64_t segments; /* TCP segments seen with payload */
 	uint64_t segments_in_order;
-	uint64_t segments_reordered;  /* held out of order, later delivered */
-	uint64_t segments_retrans;    /* wholly old data, dropped */
+	uint64_t segments_reordered; /* held out of order, later delivered */
+	uint64_t segments_retrans;   /* wholly old or already held data, dropped */
 	uint64_t segments_overlap_diff;
-	uint64_t segments_dropped_cap;/* out-of-order segment dropped at a cap */
+	uint64_t segments_dropped_cap; /* out-of-order segment dropped at a cap */
+	uint64_t segments_after_close; /* new data past a FIN or after a RST, dropped */
 	uint64_t gaps;
 	uint64_t gap_bytes;
-	uint64_t ooo_bytes;           /* out-of-order bytes held now */
-	uint64_t ooo_bytes_max;       /* high-water mark */
-	uint64_t pkts_no_flow;        /* e.g. a lone RST or ACK for an unknown flow */
+	uint64_t ooo_bytes;     /* out-of-order bytes held now */
+	uint64_t ooo_bytes_max; /* high-water mark */
+	uint64_t pkts_no_flow;  /* e.g. a lone RST or ACK for an unknown flow */
 	uint64_t udp_pkts;
 };
 
@@ -151,7 +161,10 @@ int ar_flow_process(struct ar_flow_table *t, const struct ar_pkt_info *pi, uint6
 /* Ends flows idle for longer than their timeout at time @now (ns). */
 void ar_flow_expire(struct ar_flow_table *t, uint64_t now);
 
-/* Ends every flow (AR_FLOW_END_SHUTDOWN), flushing held data as gaps. */
+/*
+ * Ends every flow (AR_FLOW_END_SHUTDOWN; flows already closed by FIN or RST
+ * end with that reason), flushing held data as gaps.
+ */
 void ar_flow_table_flush(struct ar_flow_table *t, uint64_t now);
 
 /* Counters of @t. The pointer stays valid for the table's life. */
