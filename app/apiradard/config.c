@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's configuration: YAML read through lib/core's tree, each key
+ * checked for type and range once, with the file and line in any error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ar_core.h"
+#include "daemon.h"
+
+#define NS_PER_S 1000000000ull
+
+void
+ard_config_defaults(struct ard_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->workers = 1;
+	c->burst = 32;
+	c->mbufs = 8192;
+	c->rx_desc = 1024;
+	c->ring_size = 4096;
+	c->hugepages = -1;
+	c->eal_memory = 512ull << 20;
+	c->flow.max_flows = 65536;
+	c->flow.timeout_new_ns = 30 * NS_PER_S;
+	c->flow.timeout_est_ns = 300 * NS_PER_S;
+	c->flow.timeout_closed_ns = 10 * NS_PER_S;
+	c->flow.ooo_flow_cap = 256 << 10;
+	c->flow.ooo_worker_cap = 64 << 20;
+	c->flow.overlap = AR_OVERLAP_FIRST;
+	c->http.limits.max_line = 8192;
+	c->http.limits.max_header_count = 128;
+	c->http.limits.max_header_bytes = 32768;
+	c->http.arena_size = 16384;
+	c->http.body_capture = 4096;
+	c->http.max_tx = 8192;
+	c->http.max_pipeline = 16;
+	c->http.log_headers = true;
+	snprintf(c->log_dir, sizeof(c->log_dir), ".");
+	c->eve.http_headers = true;
+	c->eve.field_cap = 8192;
+	c->eve.header_cap = 128;
+	c->stats_interval_ns = 10 * NS_PER_S;
+}
+
+static const char *const top_keys[] = { "capture", "eal", "flow", "http", "output", NULL };
+static const char *const capture_keys[] = { "workers",   "burst", "mbufs", "rx_descriptors",
+					    "ring_size", "ports", NULL };
+static const char *const port_keys[] = { "device", NULL };
+static const char *const eal_keys[] = { "hugepages", "memory", NULL };
+static const char *const flow_keys[] = { "max_flows",      "timeout_new", "timeout_established",
+					 "timeout_closed", "reassembly",  NULL };
+static const char *const reasm_keys[] = { "flow_cap", "worker_cap", "overlap", NULL };
+static const char *const http_keys[] = { "max_line",     "max_header_count", "max_header_bytes",
+					 "arena",        "body_capture",     "max_transactions",
+					 "max_pipeline", "headers",          NULL };
+static const char *const output_keys[] = { "dir",        "http_headers",   "field_cap",
+					   "header_cap", "stats_interval", NULL };
+
+static int
+u32_key(const struct ar_conf *m, const char *key, uint64_t min, uint64_t max, uint32_t *out,
+	bool size, char *err, size_t errlen)
+{
+	uint64_t v = *out;
+	const struct ar_conf *n = ar_conf_get(m, key);
+	int rc = size ? ar_conf_size(n, min, max, &v, err, errlen) :
+			ar_conf_u64(n, min, max, &v, err, errlen);
+	if (rc == 0)
+		*out = (uint32_t)v;
+	return rc;
+}
+
+static int
+load_capture(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
+{
+	int rc;
+	if (m == NULL)
+		return 0;
+	if ((rc = ar_conf_check_keys(m, capture_keys, err, errlen)) != 0 ||
+	    (rc = u32_key(m, "workers", 1, AR_MAX_WORKERS, &c->workers, false, err, errlen)) ||
+	    (rc = u32_key(m, "burst", 1, 512, &c->burst, false, err, errlen)) ||
+	    (rc = u32_key(m, "mbufs", 1024, 1u << 24, &c->mbufs, false, err, errlen)) ||
+	    (rc = u32_key(m, "rx_descriptors", 64, 16384, &c->rx_desc, false, err, errlen)) ||
+	    (rc = u32_key(m, "ring_size", 64, 1u << 20, &c->ring_size, false, err, errlen)))
+		return rc;
+	const struct ar_conf *ports = ar_conf_get(m, "ports");
+	if (ports == NULL)
+		return 0;
+	if (ports->type != AR_CONF_SEQ) {
+		snprintf(err, errlen, "%s:%u: `ports` must be a list of `- device: ...`",
+			 ports->file, ports->line);
+		return -EINVAL;
+	}
+	for (const struct ar_conf *p = ports->child; p != NULL; p = p->next) {
+		const char *dev = NULL;
+		if (p->type != AR_CONF_MAP) {
+			snprintf(err, errlen, "%s:%u: a port is a map with a `device:` key",
+				 p->file, p->line);
+			return -EINVAL;
+		}
+		if ((rc = ar_conf_check_keys(p, port_keys, err, errlen)) != 0 ||
+		    (rc = ar_conf_str(ar_conf_get(p, "device"), &dev, err, errlen)) != 0)
+			return rc;
+		if (dev == NULL || dev[0] == '\0') {
+			snprintf(err, errlen, "%s:%u: port without a `device:`", p->file, p->line);
+			return -EINVAL;
+		}
+		if (c->n_ports == AR_PORT_MAX) {
+			snprintf(err, errlen, "%s:%u: more than %d ports", p->file, p->line,
+				 AR_PORT_MAX);
+			return -EINVAL;
+		}
+		if (strlen(dev) >= sizeof(c->ports[0].device)) {
+			snprintf(err, errlen, "%s:%u: `device: %s`: too long", p->file, p->line,
+				 dev);
+			return -EINVAL;
+		}
+		snprintf(c->ports[c->n_ports++].device, sizeof(c->ports[0].device), "%s", dev);
+	}
+	return 0;
+}
+
+static int
+load_eal(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
+{
+	static const char *const hp[] = { "auto", "no", "yes", NULL };
+	unsigned idx = 0;
+	int rc;
+	if (m == NULL)
+		return 0;
+	if ((rc = ar_conf_check_keys(m, eal_keys, err, errlen)) != 0 ||
+	    (rc = ar_conf_enum(ar_conf_get(m, "hugepages"), hp, &idx, err, errlen)) != 0 ||
+	    (rc = ar_conf_size(ar_conf_get(m, "memory"), 64ull << 20, 1ull << 40, &c->eal_memory,
+			       err, errlen)) != 0)
+		return rc;
+	if (ar_conf_get(m, "hugepages") != NULL)
+		c->hugepages = idx == 0 ? -1 : (int)idx - 1;
+	return 0;
+}
+
+static int
+load_flow(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
+{
+	static const char *const ov[] = { "first", "last", NULL };
+	struct ar_flow_params *f = &c->flow;
+	int rc;
+	if (m == NULL)
+		return 0;
+	if ((rc = ar_conf_check_keys(m, flow_keys, err, errlen)) != 0 ||
+	    (rc = u32_key(m, "max_flows", 16, 1u << 26, &f->max_flows, false, err, errlen)) ||
+	    (rc = ar_conf_duration(ar_conf_get(m, "timeout_new"), NS_PER_S, 86400 * NS_PER_S,
+				   &f->timeout_new_ns, err, errlen)) ||
+	    (rc = ar_conf_duration(ar_conf_get(m, "timeout_established"), NS_PER_S,
+				   86400 * NS_PER_S, &f->timeout_est_ns, err, errlen)) ||
+	    (rc = ar_conf_duration(ar_conf_get(m, "timeout_closed"), 0, 86400 * NS_PER_S,
+				   &f->timeout_closed_ns, err, errlen)))
+		return rc;
+	const struct ar_conf *r = ar_conf_get(m, "reassembly");
+	if (r == NULL)
+		return 0;
+	unsigned idx = f->overlap;
+	if ((rc = ar_conf_check_keys(r, reasm_keys, err, errlen)) != 0 ||
+	    (rc = u32_key(r, "flow_cap", 0, 1u << 30, &f->ooo_flow_cap, true, err, errlen)) ||
+	    (rc = u32_key(r, "worker_cap", 0, 1u << 31, &f->ooo_worker_cap, true, err, errlen)) ||
+	    (rc = ar_conf_enum(ar_conf_get(r, "overlap"), ov, &idx, err, errlen)))
+		return rc;
+	f->overlap = idx;
+	return 0;
+}
+
+static int
+load_http(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
+{
+	struct ar_http_params *h = &c->http;
+	uint32_t pipeline = h->max_pipeline;
+	int rc;
+	if (m == NULL)
+		return 0;
+	if ((rc = ar_conf_check_keys(m, http_keys, err, errlen)) != 0 ||
+	    (rc = u32_key(m, "max_line", 64, 1u << 20, &h->limits.max_line, true, err, errlen)) ||
+	    (rc = u32_key(m, "max_header_count", 1, 10000, &h->limits.max_header_count, false, err,
+			  errlen)) ||
+	    (rc = u32_key(m, "max_header_bytes", 256, 1u << 24, &h->limits.max_header_bytes, true,
+			  err, errlen)) ||
+	    (rc = u32_key(m, "arena", 1024, 1u << 24, &h->arena_size, true, err, errlen)) ||
+	    (rc = u32_key(m, "body_capture", 0, 1u << 24, &h->body_capture, true, err, errlen)) ||
+	    (rc = u32_key(m, "max_transactions", 16, 1u << 24, &h->max_tx, false, err, errlen)) ||
+	    (rc = u32_key(m, "max_pipeline", 1, 16, &pipeline, false, err, errlen)) ||
+	    (rc = ar_conf_bool(ar_conf_get(m, "headers"), &h->log_headers, err, errlen)))
+		return rc;
+	h->max_pipeline = (uint16_t)pipeline;
+	return 0;
+}
+
+static int
+load_output(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
+{
+	const char *dir = NULL;
+	int rc;
+	if (m == NULL)
+		return 0;
+	if ((rc = ar_conf_check_keys(m, output_keys, err, errlen)) != 0 ||
+	    (rc = ar_conf_str(ar_conf_get(m, "dir"), &dir, err, errlen)) ||
+	    (rc = ar_conf_bool(ar_conf_get(m, "http_headers"), &c->eve.http_headers, err,
+			       errlen)) ||
+	    (rc = u32_key(m, "field_cap", 16, 1u << 24, &c->eve.field_cap, true, err, errlen)) ||
+	    (rc = u32_key(m, "header_cap", 0, 10000, &c->eve.header_cap, false, err, errlen)) ||
+	    (rc = ar_conf_duration(ar_conf_get(m, "stats_interval"), 0, 86400 * NS_PER_S,
+				   &c->stats_interval_ns, err, errlen)))
+		return rc;
+	if (dir != NULL)
+		snprintf(c->log_dir, sizeof(c->log_dir), "%s", dir);
+	return 0;
+}
+
+int
+ard_config_load(struct ard_config *c, const char *path, char *err, size_t errlen)
+{
+	struct ar_conf *root = ar_conf_load(path, err, errlen);
+	int rc;
+	if (root == NULL)
+		return -EINVAL;
+	if (root->type != AR_CONF_MAP && root->child != NULL) {
+		snprintf(err, errlen, "%s:%u: the top level must be a map", root->file, root->line);
+		rc = -EINVAL;
+		goto out_free;
+	}
+	if ((rc = ar_conf_check_keys(root, top_keys, err, errlen)) != 0 ||
+	    (rc = load_capture(c, ar_conf_get(root, "capture"), err, errlen)) != 0 ||
+	    (rc = load_eal(c, ar_conf_get(root, "eal"), err, errlen)) != 0 ||
+	    (rc = load_flow(c, ar_conf_get(root, "flow"), err, errlen)) != 0 ||
+	    (rc = load_http(c, ar_conf_get(root, "http"), err, errlen)) != 0 ||
+	    (rc = load_output(c, ar_conf_get(root, "output"), err, errlen)) != 0)
+		goto out_free;
+out_free:
+	ar_conf_free(root);
+	return rc;
+}
+
+int
+ard_config_check(struct ard_config *c, char *err, size_t errlen)
+{
+	if (c->n_ports == 0) {
+		snprintf(err, errlen,
+			 "no ports: give a capture with -r or `capture: ports:` in "
+			 "the config");
+		return -EINVAL;
+	}
+	if (c->http.body_capture > c->http.arena_size / 2) {
+		snprintf(err, errlen,
+			 "`http: body_capture` (%u) must be at most half of `http: "
+			 "arena` (%u)",
+			 c->http.body_capture, c->http.arena_size);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* apiradard's own types: the validated configuration and the worker. */
+#ifndef APIRADARD_DAEMON_H
+#define APIRADARD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ar_export.h"
+#include "ar_flow.h"
+#include "ar_http.h"
+#include "ar_pkt.h"
+#include "ar_port.h"
+
+#define AR_MAX_WORKERS 64
+
+/* The whole configuration, validated once at load; read-only afterwards. */
+struct ard_config {
+	/* capture */
+	uint32_t workers;
+	uint32_t burst;
+	uint32_t mbufs; /* per worker */
+	uint32_t rx_desc;
+	uint32_t ring_size; /* records in flight per worker */
+	uint32_t n_ports;
+	struct ar_port ports[AR_PORT_MAX];
+	/* eal */
+	int hugepages;       /* -1 auto, 0 no, 1 yes */
+	uint64_t eal_memory; /* bytes, with --no-huge */
+	/* flow and reassembly */
+	struct ar_flow_params flow;
+	/* http */
+	struct ar_http_params http;
+	/* output */
+	char log_dir[4096];
+	struct ar_eve_opts eve;
+	uint64_t stats_interval_ns;
+	bool offline; /* -r: capture files, exit at their end */
+	int verbose;
+};
+
+/* Defaults for everything. */
+void ard_config_defaults(struct ard_config *c);
+
+/*
+ * Reads @path into @c over the defaults. Returns 0, or -EINVAL with
+ * "<file>:<line>: ..." in @err.
+ */
+int ard_config_load(struct ard_config *c, const char *path, char *err, size_t errlen);
+
+/* Cross-field checks after command-line overrides. */
+int ard_config_check(struct ard_config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The output thread: records to EVE JSON lines, and stats events. */
+#include "output.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "ar_core.h"
+
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int
+ard_output_open(struct ard_output *o, const struct ard_config *cfg, struct ard_worker *workers,
+		unsigned n, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	o->cfg = cfg;
+	o->workers = workers;
+	o->n_workers = n;
+	o->line_cap = 1u << 20;
+	o->line = malloc(o->line_cap);
+	if (o->line == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(o->path, sizeof(o->path), "%s/eve.json", cfg->log_dir);
+	o->eve = fopen(o->path, "a");
+	if (o->eve == NULL) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open `%s` for writing: %s", o->path, strerror(e));
+		free(o->line);
+		o->line = NULL;
+		return -e;
+	}
+	setvbuf(o->eve, NULL, _IOFBF, 1u << 20);
+	o->start_ns = wall_ns();
+	o->last_stats_ns = o->start_ns;
+	return 0;
+}
+
+void
+ard_output_close(struct ard_output *o)
+{
+	if (o->eve != NULL && fclose(o->eve) != 0)
+		o->write_errors++;
+	o->eve = NULL;
+	free(o->line);
+	o->line = NULL;
+}
+
+static void
+write_line(struct ard_output *o, const char *s, size_t n)
+{
+	if (fwrite(s, 1, n, o->eve) != n)
+		o->write_errors++;
+	else
+		o->written++;
+}
+
+/* Formats and writes up to a burst of records of worker @w; returns how many. */
+static unsigned
+drain(struct ard_output *o, struct ard_worker *w)
+{
+	void *recs[64];
+	unsigned n = rte_ring_sc_dequeue_burst(w->ring, recs, RTE_DIM(recs), NULL);
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = ar_eve_format(recs[i], &o->cfg->eve, o->line, o->line_cap);
+		if (len == 0)
+			o->too_long++;
+		else
+			write_line(o, o->line, len);
+	}
+	if (n > 0)
+		rte_mempool_put_bulk(w->recs, recs, n);
+	return n;
+}
+
+void
+ard_output_totals(struct ard_output *o, struct ard_wsnap *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < o->n_workers; i++) {
+		struct ard_wsnap s;
+		ard_worker_snapshot(&o->workers[i], &s);
+		/* every member of the three structs is a uint64_t counter */
+		uint64_t *d = (uint64_t *)&sum->w, *x = (uint64_t *)&s.w;
+		for (size_t k = 0; k < sizeof(s.w) / 8; k++)
+			d[k] += x[k];
+		d = (uint64_t *)&sum->flow;
+		x = (uint64_t *)&s.flow;
+		for (size_t k = 0; k < sizeof(s.flow) / 8; k++)
+			d[k] += x[k];
+		d = (uint64_t *)&sum->http;
+		x = (uint64_t *)&s.http;
+		for (size_t k = 0; k < sizeof(s.http) / 8; k++)
+			d[k] += x[k];
+	}
+}
+
+static void
+stats_ports(struct ar_json *j, const struct ard_config *cfg)
+{
+	ar_json_key(j, "ports");
+	ar_json_arr_open(j);
+	for (uint32_t i = 0; i < cfg->n_ports; i++) {
+		const struct ar_port *p = &cfg->ports[i];
+		struct rte_eth_stats es;
+		memset(&es, 0, sizeof(es));
+		if (p->file != NULL) {
+			es.ipackets = ar_port_file_frames(p);
+			es.q_ipackets[0] = es.ipackets;
+		} else if (rte_eth_stats_get(p->port_id, &es) != 0) {
+			memset(&es, 0, sizeof(es));
+		}
+		ar_json_obj_open(j);
+		ar_json_kv_cstr(j, "name", p->name);
+		ar_json_kv_u64(j, "rx", es.ipackets);
+		ar_json_kv_u64(j, "rx_bytes", es.ibytes);
+		ar_json_kv_u64(j, "imissed", es.imissed);
+		ar_json_kv_u64(j, "ierrors", es.ierrors);
+		ar_json_kv_u64(j, "rx_nombuf", es.rx_nombuf);
+		ar_json_key(j, "queues");
+		ar_json_arr_open(j);
+		for (uint16_t q = 0; q < p->nb_rxq && q < RTE_ETHDEV_QUEUE_STAT_CNTRS; q++)
+			ar_json_u64(j, es.q_ipackets[q]);
+		ar_json_arr_close(j);
+		ar_json_obj_close(j);
+	}
+	ar_json_arr_close(j);
+}
+
+static void
+stats_body(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t, uint64_t uptime)
+{
+	const struct ard_wstats *w = &t->w;
+	uint64_t drops = w->no_flow + w->oversize;
+	for (int r = 1; r < AR_PKT_REASON_MAX; r++)
+		drops += w->decode_drop[r];
+
+	ar_json_key(j, "stats");
+	ar_json_obj_open(j);
+	ar_json_kv_u64(j, "uptime", uptime);
+	ar_json_key(j, "capture");
+	ar_json_obj_open(j);
+	stats_ports(j, o->cfg);
+	ar_json_kv_u64(j, "received", w->rx_pkts);
+	ar_json_kv_u64(j, "bytes", w->rx_bytes);
+	ar_json_kv_u64(j, "processed", w->processed);
+	ar_json_kv_u64(j, "dropped", drops);
+	ar_json_key(j, "drops");
+	ar_json_obj_open(j);
+	for (int r = 1; r < AR_PKT_REASON_MAX; r++)
+		ar_json_kv_u64(j, ar_pkt_reason_name(r), w->decode_drop[r]);
+	ar_json_kv_u64(j, "no_flow", w->no_flow);
+	ar_json_kv_u64(j, "oversize", w->oversize);
+	ar_json_obj_close(j);
+	ar_json_obj_close(j);
+
+	const struct ar_flow_stats *f = &t->flow;
+	ar_json_key(j, "flow");
+	ar_json_obj_open(j);
+	ar_json_kv_u64(j, "live", f->flows_live);
+	ar_json_kv_u64(j, "created", f->flows_created);
+	ar_json_key(j, "ended");
+	ar_json_obj_open(j);
+	for (int e = 0; e < AR_FLOW_END_MAX; e++)
+		ar_json_kv_u64(j, ar_flow_end_name(e), f->flows_ended[e]);
+	ar_json_obj_close(j);
+	ar_json_kv_u64(j, "http", w->flows_http);
+	ar_json_kv_u64(j, "other", w->flows_other);
+	ar_json_kv_u64(j, "udp_packets", f->udp_pkts);
+	ar_json_obj_close(j);
+
+	ar_json_key(j, "tcp");
+	ar_json_obj_open(j);
+	ar_json_kv_u64(j, "segments", f->segments);
+	ar_json_kv_u64(j, "in_order", f->segments_in_order);
+	ar_json_kv_u64(j, "reordered", f->segments_reordered);
+	ar_json_kv_u64(j, "retransmitted", f->segments_retrans);
+	ar_json_kv_u64(j, "overlap_diff", f->segments_overlap_diff);
+	ar_json_kv_u64(j, "dropped_cap", f->segments_dropped_cap);
+	ar_json_kv_u64(j, "gaps", f->gaps);
+	ar_json_kv_u64(j, "gap_bytes", f->gap_bytes);
+	ar_json_kv_u64(j, "reassembly_memory", f->ooo_bytes);
+	ar_json_kv_u64(j, "reassembly_memory_max", f->ooo_bytes_max);
+	ar_json_obj_close(j);
+
+	const struct ar_http_stats *h = &t->http;
+	ar_json_key(j, "http");
+	ar_json_obj_open(j);
+	ar_json_kv_u64(j, "requests", h->requests);
+	ar_json_kv_u64(j, "responses", h->responses);
+	ar_json_kv_u64(j, "transactions", h->tx_done);
+	ar_json_kv_u64(j, "incomplete", h->tx_incomplete);
+	ar_json_kv_u64(j, "pool_empty", h->tx_pool_empty);
+	ar_json_kv_u64(j, "parse_errors", h->parse_errors);
+	ar_json_key(j, "anomalies");
+	ar_json_obj_open(j);
+	for (int a = 0; a < AR_HTTP_AN_MAX; a++)
+		if (h->anomalies[a] != 0)
+			ar_json_kv_u64(j, ar_http_anomaly_name(a), h->anomalies[a]);
+	ar_json_obj_close(j);
+	ar_json_obj_close(j);
+
+	ar_json_key(j, "events");
+	ar_json_obj_open(j);
+	ar_json_kv_u64(j, "produced", w->events);
+	ar_json_kv_u64(j, "written", o->written);
+	ar_json_kv_u64(j, "lost_pool", w->events_lost_pool);
+	ar_json_kv_u64(j, "lost_ring", w->events_lost_ring);
+	ar_json_kv_u64(j, "too_big", w->events_too_big);
+	ar_json_kv_u64(j, "too_long", o->too_long);
+	ar_json_kv_u64(j, "write_errors", o->write_errors);
+	ar_json_obj_close(j);
+	ar_json_obj_close(j);
+}
+
+void
+ard_output_stats(struct ard_output *o, uint64_t ts)
+{
+	struct ard_wsnap t;
+	struct ar_json j;
+	ard_output_totals(o, &t);
+	ar_json_init(&j, o->line, o->line_cap - 1);
+	ar_json_obj_open(&j);
+	ar_eve_head(&j, ts, 0, "stats", NULL);
+	stats_body(&j, o, &t, (wall_ns() - o->start_ns) / 1000000000ull);
+	ar_json_obj_close(&j);
+	if (j.overflow) {
+		o->too_long++;
+		return;
+	}
+	o->line[j.len] = '\n';
+	write_line(o, o->line, j.len + 1);
+}
+
+static bool
+all_done(struct ard_output *o)
+{
+	for (unsigned i = 0; i < o->n_workers; i++)
+		if (!atomic_load_explicit(&o->workers[i].done, memory_order_acquire))
+			return false;
+	return true;
+}
+
+/* Packet time of the newest packet any worker has seen. */
+static uint64_t
+packet_now(struct ard_output *o)
+{
+	uint64_t now = 0;
+	for (unsigned i = 0; i < o->n_workers; i++)
+		if (o->workers[i].now > now)
+			now = o->workers[i].now;
+	return now;
+}
+
+void
+ard_output_run(struct ard_output *o)
+{
+	const struct ard_config *cfg = o->cfg;
+	for (;;) {
+		bool done = all_done(o);
+		unsigned got = 0;
+		for (unsigned i = 0; i < o->n_workers; i++)
+			got += drain(o, &o->workers[i]);
+		if (done && got == 0)
+			break;
+		if (got == 0) {
+			fflush(o->eve);
+			struct timespec nap = { 0, 1000000 };
+			nanosleep(&nap, NULL);
+		}
+		if (!cfg->offline && cfg->stats_interval_ns != 0) {
+			uint64_t now = wall_ns();
+			if (now - o->last_stats_ns >= cfg->stats_interval_ns) {
+				o->last_stats_ns = now;
+				ard_output_stats(o, now);
+			}
+		}
+	}
+	ard_output_stats(o, cfg->offline ? packet_now(o) : wall_ns());
+	fflush(o->eve);
+}

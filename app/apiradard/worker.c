@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-packet path: decode -> flow -> HTTP -> event records. Nothing
+ * here locks, allocates or makes a system call per packet; counters are
+ * plain fields of this worker, published in bulk.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "ar_core.h"
+
+static atomic_bool stop_requested;
+
+void
+ard_worker_stop_all(void)
+{
+	atomic_store_explicit(&stop_requested, true, memory_order_relaxed);
+}
+
+/* What the worker keeps per flow, in the flow table's l7 area. */
+enum l7_proto {
+	L7_UNKNOWN = 0, /* no payload yet */
+	L7_HTTP,
+	L7_OTHER, /* not a protocol we parse: ignored */
+};
+
+#define PROBE_MAX 16
+
+struct l7_state {
+	uint8_t proto;
+	uint8_t probe_len[2];
+	uint8_t probe[2][PROBE_MAX]; /* first bytes, until the protocol is known */
+	struct ar_http_conn http;
+};
+
+/* ---------------------------------------------------------------- */
+/* Event records                                                     */
+/* ---------------------------------------------------------------- */
+
+static struct ar_rec *
+rec_get(struct ard_worker *w)
+{
+	void *obj;
+	while (rte_mempool_get(w->recs, &obj) != 0) {
+		if (!w->backpressure) {
+			w->st.events_lost_pool++;
+			return NULL;
+		}
+		rte_pause();
+	}
+	return obj;
+}
+
+static void
+rec_put(struct ard_worker *w, struct ar_rec *r)
+{
+	r->worker = (uint16_t)w->idx;
+	while (rte_ring_sp_enqueue(w->ring, r) != 0) {
+		if (!w->backpressure) {
+			w->st.events_lost_ring++;
+			rte_mempool_put(w->recs, r);
+			return;
+		}
+		rte_pause();
+	}
+	w->st.events++;
+}
+
+static void
+rec_head(struct ard_worker *w, struct ar_rec *r, const struct ar_flow *f)
+{
+	r->ts = w->now;
+	r->flow_id = ar_eve_flow_id(f->id, (uint16_t)w->idx);
+	r->tuple = f->tuple;
+}
+
+static void
+on_tx(void *ctx, void *conn_user, const struct ar_http_tx *tx)
+{
+	struct ard_worker *w = ctx;
+	const struct ar_flow *f = conn_user;
+	struct ar_rec *r = rec_get(w);
+	if (r == NULL)
+		return;
+	if (ar_rec_fill_http(r, w->rec_size, tx) != 0) {
+		w->st.events_too_big++;
+		rte_mempool_put(w->recs, r);
+		return;
+	}
+	rec_head(w, r, f);
+	rec_put(w, r);
+}
+
+static void
+emit_anomaly(struct ard_worker *w, const struct ar_flow *f, uint8_t layer, uint8_t side,
+	     uint16_t code, uint64_t tx_id)
+{
+	struct ar_rec *r = rec_get(w);
+	if (r == NULL)
+		return;
+	r->type = AR_REC_ANOMALY;
+	r->size = sizeof(*r);
+	rec_head(w, r, f);
+	r->anomaly = (struct ar_rec_anomaly){
+		.layer = layer, .side = side, .code = code, .tx_id = tx_id
+	};
+	rec_put(w, r);
+}
+
+static void
+on_http_anomaly(void *ctx, void *conn_user, enum ar_http_side side, enum ar_http_anomaly an,
+		uint64_t tx_id)
+{
+	emit_anomaly(ctx, conn_user, AR_LAYER_HTTP, (uint8_t)side, (uint16_t)an, tx_id);
+}
+
+static const struct ar_http_tx_ops http_ops = {
+	.on_tx = on_tx,
+	.on_anomaly = on_http_anomaly,
+};
+
+/* ---------------------------------------------------------------- */
+/* Flow callbacks                                                    */
+/* ---------------------------------------------------------------- */
+
+static void
+on_flow_new(void *ctx, struct ar_flow *f)
+{
+	(void)ctx;
+	struct l7_state *l7 = f->l7;
+	l7->proto = L7_UNKNOWN;
+}
+
+/*
+ * Recognises HTTP/1 by its first bytes, on any port. Up to PROBE_MAX bytes
+ * are kept while they are too few to decide.
+ */
+static void
+l7_detect(struct ard_worker *w, struct ar_flow *f, struct l7_state *l7, enum ar_flow_dir dir,
+	  const uint8_t *data, uint32_t len, uint64_t ts)
+{
+	uint8_t *pb = l7->probe[dir];
+	uint8_t n = l7->probe_len[dir];
+	uint32_t take = len < (uint32_t)(PROBE_MAX - n) ? len : (uint32_t)(PROBE_MAX - n);
+	memcpy(pb + n, data, take);
+	n = (uint8_t)(n + take);
+	bool is_http = dir == AR_DIR_TO_SERVER ? ar_http_detect_request(pb, n) :
+						 ar_http_detect_response(pb, n);
+	if (!is_http) {
+		/* too few bytes to rule HTTP out: keep them and wait */
+		bool full = n == PROBE_MAX;
+		bool could = false;
+		if (!full) {
+			static const char *const starts[] = { "GET ",   "POST ",    "PUT ",
+							      "HEAD ",  "DELETE ",  "OPTIONS ",
+							      "PATCH ", "CONNECT ", "TRACE ",
+							      "HTTP/1." };
+			for (size_t i = 0; i < RTE_DIM(starts) && !could; i++) {
+				size_t sl = strlen(starts[i]);
+				could = memcmp(pb, starts[i], n < sl ? n : sl) == 0;
+			}
+			/* any upper-case token could still be an extension method */
+			if (!could && dir == AR_DIR_TO_SERVER) {
+				could = true;
+				for (uint8_t i = 0; i < n && could; i++)
+					could = (pb[i] >= 'A' && pb[i] <= 'Z') ||
+						(pb[i] == '-' || pb[i] == '_');
+			}
+		}
+		if (could) {
+			l7->probe_len[dir] = n;
+			return;
+		}
+		l7->proto = L7_OTHER;
+		w->st.flows_other++;
+		return;
+	}
+	l7->proto = L7_HTTP;
+	w->st.flows_http++;
+	ar_http_conn_init(&l7->http, w->http, f);
+	/* bytes held from earlier segments first, then the rest of this one */
+	uint8_t held = l7->probe_len[dir];
+	if (held > 0)
+		ar_http_conn_data(&l7->http, (enum ar_http_side)dir, pb, held, ts);
+	ar_http_conn_data(&l7->http, (enum ar_http_side)dir, data, len, ts);
+	/* the other direction may have held bytes too (response seen first) */
+	enum ar_flow_dir od = dir == AR_DIR_TO_SERVER ? AR_DIR_TO_CLIENT : AR_DIR_TO_SERVER;
+	if (l7->probe_len[od] > 0)
+		ar_http_conn_data(&l7->http, (enum ar_http_side)od, l7->probe[od],
+				  l7->probe_len[od], ts);
+	l7->probe_len[0] = l7->probe_len[1] = 0;
+}
+
+static void
+on_data(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, const uint8_t *data, uint32_t len,
+	uint64_t ts)
+{
+	struct ard_worker *w = ctx;
+	struct l7_state *l7 = f->l7;
+	switch (l7->proto) {
+	case L7_HTTP:
+		ar_http_conn_data(&l7->http, (enum ar_http_side)dir, data, len, ts);
+		break;
+	case L7_UNKNOWN:
+		l7_detect(w, f, l7, dir, data, len, ts);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_gap(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint32_t len, uint64_t ts)
+{
+	(void)ctx;
+	struct l7_state *l7 = f->l7;
+	if (l7->proto == L7_HTTP)
+		ar_http_conn_gap(&l7->http, (enum ar_http_side)dir, len, ts);
+}
+
+static void
+on_eof(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint64_t ts)
+{
+	(void)ctx;
+	struct l7_state *l7 = f->l7;
+	if (l7->proto == L7_HTTP)
+		ar_http_conn_eof(&l7->http, (enum ar_http_side)dir, ts);
+}
+
+static void
+on_stream_anomaly(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, enum ar_flow_anomaly an,
+		  uint64_t ts)
+{
+	(void)ts;
+	emit_anomaly(ctx, f, AR_LAYER_STREAM, (uint8_t)dir, (uint16_t)an, 0);
+}
+
+static void
+on_flow_end(void *ctx, struct ar_flow *f, enum ar_flow_end why, uint64_t ts)
+{
+	(void)ctx;
+	(void)why;
+	struct l7_state *l7 = f->l7;
+	if (l7->proto == L7_HTTP)
+		ar_http_conn_close(&l7->http, ts);
+}
+
+static const struct ar_flow_ops flow_ops = {
+	.on_flow_new = on_flow_new,
+	.on_data = on_data,
+	.on_gap = on_gap,
+	.on_eof = on_eof,
+	.on_anomaly = on_stream_anomaly,
+	.on_flow_end = on_flow_end,
+};
+
+/* ---------------------------------------------------------------- */
+/* Set-up                                                            */
+/* ---------------------------------------------------------------- */
+
+int
+ard_worker_init(struct ard_worker *w, unsigned idx, const struct ard_config *cfg,
+		struct rte_mempool *recs, uint32_t rec_size)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct ar_flow_params fp = cfg->flow;
+	int rc;
+
+	w->idx = idx;
+	w->cfg = cfg;
+	w->recs = recs;
+	w->rec_size = rec_size;
+	w->backpressure = cfg->offline;
+	w->scratch_size = 65536 + 256;
+	w->scratch = malloc(w->scratch_size);
+	if (w->scratch == NULL)
+		return -ENOMEM;
+	w->http = ar_http_ctx_create(&cfg->http, &http_ops, w);
+	if (w->http == NULL) {
+		rc = -errno;
+		goto out_free_scratch;
+	}
+	fp.l7_state_size = sizeof(struct l7_state);
+	fp.ops = &flow_ops;
+	fp.ctx = w;
+	w->flows = ar_flow_table_create(&fp);
+	if (w->flows == NULL) {
+		rc = -errno;
+		goto out_free_http;
+	}
+	snprintf(name, sizeof(name), "ar_ev%u", idx);
+	w->ring = rte_ring_create(name, rte_align32pow2(cfg->ring_size), SOCKET_ID_ANY,
+				  RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->ring == NULL) {
+		rc = -rte_errno;
+		goto out_free_flows;
+	}
+	return 0;
+
+out_free_flows:
+	ar_flow_table_free(w->flows);
+	w->flows = NULL;
+out_free_http:
+	ar_http_ctx_free(w->http);
+	w->http = NULL;
+out_free_scratch:
+	free(w->scratch);
+	w->scratch = NULL;
+	return rc;
+}
+
+void
+ard_worker_fini(struct ard_worker *w)
+{
+	rte_ring_free(w->ring);
+	ar_flow_table_free(w->flows);
+	ar_http_ctx_free(w->http);
+	free(w->scratch);
+	w->ring = NULL;
+	w->flows = NULL;
+	w->http = NULL;
+	w->scratch = NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* The per-packet path                                               */
+/* ---------------------------------------------------------------- */
+
+static inline uint64_t
+pkt_ts(const struct rte_mbuf *m, int ts_off, uint64_t ts_flag, uint64_t fallback)
+{
+	if (ts_off >= 0 && (m->ol_flags & ts_flag))
+		return *RTE_MBUF_DYNFIELD(m, ts_off, rte_mbuf_timestamp_t *);
+	return fallback;
+}
+
+static inline void
+one_packet(struct ard_worker *w, int link_type, struct rte_mbuf *m, uint64_t ts)
+{
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	struct ar_pkt_info pi;
+
+	w->st.rx_bytes += len;
+	if (unlikely(m->nb_segs > 1)) {
+		if (len > w->scratch_size) {
+			w->st.oversize++;
+			return;
+		}
+		data = rte_pktmbuf_read(m, 0, len, w->scratch);
+	}
+	enum ar_pkt_reason r = ar_pkt_decode(data, len, (enum ar_pkt_link)link_type, &pi);
+	if (unlikely(r != AR_PKT_OK)) {
+		w->st.decode_drop[r]++;
+		return;
+	}
+	if (ts > w->now)
+		w->now = ts;
+	if (unlikely(ar_flow_process(w->flows, &pi, w->now) != 0)) {
+		w->st.no_flow++;
+		return;
+	}
+	w->st.processed++;
+}
+
+void
+ard_worker_burst(struct ard_worker *w, int link_type, struct rte_mbuf **pkts, uint16_t n,
+		 uint64_t fallback_ts)
+{
+	int ts_off = ar_port_ts_offset();
+	uint64_t ts_flag = ar_port_ts_flag();
+
+	w->st.rx_pkts += n;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		one_packet(w, link_type, pkts[i], pkt_ts(pkts[i], ts_off, ts_flag, fallback_ts));
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* The loop                                                          */
+/* ---------------------------------------------------------------- */
+
+static void
+publish(struct ard_worker *w)
+{
+	uint64_t seq = atomic_load_explicit(&w->snap_seq, memory_order_relaxed);
+	atomic_store_explicit(&w->snap_seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	w->snap.w = w->st;
+	w->snap.flow = *ar_flow_table_stats(w->flows);
+	w->snap.http = *ar_http_ctx_stats(w->http);
+	atomic_store_explicit(&w->snap_seq, seq + 2, memory_order_release);
+}
+
+void
+ard_worker_snapshot(struct ard_worker *w, struct ard_wsnap *out)
+{
+	for (;;) {
+		uint64_t s1 = atomic_load_explicit(&w->snap_seq, memory_order_acquire);
+		if (s1 & 1) {
+			rte_pause();
+			continue;
+		}
+		*out = w->snap;
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&w->snap_seq, memory_order_relaxed) == s1)
+			return;
+	}
+}
+
+/* Wall-clock ns from the TSC, for ports that give no timestamps. */
+struct tsc_clock {
+	uint64_t tsc0;
+	uint64_t ns0;
+	double ns_per_tick;
+};
+
+static void
+tsc_clock_init(struct tsc_clock *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->tsc0 = rte_get_tsc_cycles();
+	c->ns0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	c->ns_per_tick = 1e9 / (double)rte_get_tsc_hz();
+}
+
+static inline uint64_t
+tsc_clock_now(const struct tsc_clock *c)
+{
+	return c->ns0 + (uint64_t)((double)(rte_get_tsc_cycles() - c->tsc0) * c->ns_per_tick);
+}
+
+#define EXPIRE_EVERY_NS 1000000000ull
+
+int
+ard_worker_main(void *arg)
+{
+	struct ard_worker *w = arg;
+	const struct ard_config *cfg = w->cfg;
+	struct rte_mbuf *pkts[512];
+	struct tsc_clock clk;
+	uint16_t cur = 0; /* offline: files are read one after the other */
+
+	tsc_clock_init(&clk);
+	while (!atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
+		uint32_t got = 0;
+		for (uint16_t i = 0; i < w->n_rxq; i++) {
+			struct ard_rxq *q = &w->rxq[cfg->offline ? cur : i];
+			const struct ar_port *p = &cfg->ports[q->port_idx];
+			uint16_t n = ar_port_rx(p, q->queue, pkts, (uint16_t)cfg->burst);
+			if (n > 0) {
+				ard_worker_burst(w, p->link_type, pkts, n, tsc_clock_now(&clk));
+				rte_pktmbuf_free_bulk(pkts, n);
+				got += n;
+			} else if (cfg->offline && ar_port_done(p)) {
+				q->done = true;
+				if (++cur == w->n_rxq)
+					goto out;
+			}
+			if (cfg->offline)
+				break;
+		}
+		if (got == 0 && !cfg->offline) {
+			uint64_t now = tsc_clock_now(&clk);
+			if (now > w->now)
+				w->now = now;
+		}
+		if (w->now >= w->next_expire) {
+			ar_flow_expire(w->flows, w->now);
+			w->next_expire = w->now + EXPIRE_EVERY_NS;
+			publish(w);
+		}
+	}
+out:
+	ar_flow_table_flush(w->flows, w->now);
+	publish(w);
+	atomic_store_explicit(&w->done, true, memory_order_release);
+	return 0;
+}

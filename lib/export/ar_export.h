@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/export: the records workers hand to the output side, and their EVE
+ * JSON form.
+ *
+ * A record is self-contained (it owns copies of every string it shows), so
+ * a worker fills it, passes it over a ring and forgets it; the writer thread
+ * formats it and gives it back. Formatting never allocates.
+ */
+#ifndef AR_EXPORT_H
+#define AR_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ar_flow.h"
+#include "ar_http.h"
+#include "ar_pkt.h"
+
+enum ar_rec_type {
+	AR_REC_HTTP = 1,
+	AR_REC_ANOMALY,
+};
+
+/* Layer an anomaly comes from. */
+enum ar_rec_layer {
+	AR_LAYER_STREAM = 0, /* lib/flow: enum ar_flow_anomaly */
+	AR_LAYER_HTTP,       /* lib/http: enum ar_http_anomaly */
+};
+
+struct ar_rec_anomaly {
+	uint8_t layer; /* enum ar_rec_layer */
+	uint8_t side;  /* 0 request / to server, 1 response / to client */
+	uint16_t code; /* enum of that layer */
+	uint32_t pad;
+	uint64_t tx_id; /* HTTP only */
+};
+
+/*
+ * One event record. For AR_REC_HTTP the transaction's arenas point into
+ * data[] (ar_rec_fill_http() does that); fix them with ar_rec_relocate()
+ * after copying a record elsewhere.
+ */
+struct ar_rec {
+	uint16_t type;   /* enum ar_rec_type */
+	uint16_t worker; /* producing worker index */
+	uint32_t size;   /* bytes used, header included */
+	uint64_t ts;     /* event time, ns (packet time) */
+	uint64_t flow_id;
+	struct ar_pkt_tuple tuple; /* client -> server */
+	union {
+		struct ar_http_tx http;
+		struct ar_rec_anomaly anomaly;
+	};
+	char data[];
+};
+
+/*
+ * Fills @r (of @cap bytes) with a copy of @tx and the used part of its
+ * arenas. Returns 0, or -ENOSPC when @cap is too small (nothing valid then).
+ */
+int ar_rec_fill_http(struct ar_rec *r, size_t cap, const struct ar_http_tx *tx);
+
+/* Bytes a record of @tx needs. */
+size_t ar_rec_http_size(const struct ar_http_tx *tx);
+
+/* Output options of the EVE formatter. */
+struct ar_eve_opts {
+	bool http_headers;   /* request_headers / response_headers arrays */
+	uint32_t field_cap;  /* bytes kept of any one string field (0: no cap) */
+	uint32_t header_cap; /* max headers listed per side (0: no cap) */
+};
+
+/*
+ * Formats @r as one EVE JSON line (with the trailing '\n') into @buf.
+ * Returns its length, or 0 when it did not fit in @cap (the caller counts
+ * and drops it). Any thread; no allocation.
+ */
+size_t ar_eve_format(const struct ar_rec *r, const struct ar_eve_opts *o, char *buf, size_t cap);
+
+/* The "flow_id" an event shows for flow @id of worker @worker. */
+static inline uint64_t
+ar_eve_flow_id(uint64_t id, uint16_t worker)
+{
+	/* below 2^53, so JSON readers that use doubles keep it exact */
+	return ((id << 7) | (worker & 0x7f)) & ((1ull << 53) - 1);
+}
+
+/*
+ * Writes the common EVE head ("timestamp", "flow_id", "event_type",
+ * addresses, "proto") for @r into an open JSON object.
+ */
+struct ar_json;
+void ar_eve_head(struct ar_json *j, uint64_t ts, uint64_t flow_id, const char *event_type,
+		 const struct ar_pkt_tuple *t);
+
+#endif
