@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Start-up errors are one plain line and a non-zero exit, never a crash or a
+# DPDK trace: an unknown flag, a bad config value (named with file and
+# line), a port that does not exist, a capture that cannot be read.
+set -u
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+# expect CODE 'regex' -- args...
+expect() {
+	local code=$1 pattern=$2
+	shift 3
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	local lines
+	lines=$(grep -c . "$tmp/err")
+	if [ "$rc" -ne "$code" ] || ! grep -qE -- "$pattern" "$tmp/err" || [ "$lines" -ne 1 ]; then
+		echo "FAIL: apiradard $*: exit $rc (want $code), stderr:"
+		sed 's/^/    /' "$tmp/err"
+		echo "    (want one line matching: $pattern)"
+		fail=1
+	else
+		echo "ok: apiradard $*: $(cat "$tmp/err")"
+	fi
+}
+
+expect 2 "^apiradard: error: unknown option \`--bogus\`" -- --bogus
+expect 2 "^apiradard: error: option \`-r\` needs a value" -- -r
+expect 2 "^apiradard: error: -w \`0\`: need a number of workers from 1 to" -- -w 0 -r x
+expect 2 "^apiradard: error: capture \`$tmp/none.pcap\` cannot be read: No such file" -- -r "$tmp/none.pcap"
+printf 'this is not a capture\n' >"$tmp/bad.pcap"
+expect 2 "^apiradard: error: capture \`$tmp/bad.pcap\` cannot be read: " -- -r "$tmp/bad.pcap"
+
+printf 'capture:\n  workers: 0\n' >"$tmp/c1.yaml"
+expect 2 "^apiradard: error: $tmp/c1.yaml:2: \`workers: 0\`" -- -c "$tmp/c1.yaml"
+printf 'flow:\n  max_flows: 100\n  timeout_new: soon\n' >"$tmp/c2.yaml"
+expect 2 "^apiradard: error: $tmp/c2.yaml:3: \`timeout_new: soon\`" -- -c "$tmp/c2.yaml"
+printf 'capture:\n  wrokers: 2\n' >"$tmp/c3.yaml"
+expect 2 "^apiradard: error: $tmp/c3.yaml:2: unknown key \`wrokers\`" -- -c "$tmp/c3.yaml"
+printf 'capture:\n  workers: [1\n' >"$tmp/c4.yaml"
+expect 2 "^apiradard: error: $tmp/c4.yaml:[0-9]+: " -- -c "$tmp/c4.yaml"
+expect 2 "^apiradard: error: .*: No such file" -- -c "$tmp/none.yaml"
+
+printf 'capture:\n  ports:\n    - device: net_af_packet9,iface=ar-no-such-if\noutput:\n  dir: %s\n' \
+	"$tmp" >"$tmp/c5.yaml"
+expect 1 "^apiradard: error: port \`net_af_packet9\` does not exist" -- -c "$tmp/c5.yaml"
+
+exit $fail
