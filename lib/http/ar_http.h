@@ -42,9 +42,10 @@ enum ar_http_anomaly {
 	AR_HTTP_AN_SPACE_BEFORE_COLON, /* "Name : value" */
 	AR_HTTP_AN_BAD_VERSION,        /* version not HTTP/1.0 or HTTP/1.1 */
 	AR_HTTP_AN_RESPONSE_WITHOUT_REQUEST,
-	AR_HTTP_AN_GAP,                /* stream gap: parser resynchronised */
-	AR_HTTP_AN_TX_POOL_EMPTY,      /* no transaction slot: not recorded */
-	AR_HTTP_AN_PIPELINE_LIMIT,     /* too many requests awaiting responses */
+	AR_HTTP_AN_GAP,            /* stream gap: parser resynchronised */
+	AR_HTTP_AN_TX_POOL_EMPTY,  /* no transaction slot: not recorded */
+	AR_HTTP_AN_PIPELINE_LIMIT, /* too many requests awaiting responses */
+	AR_HTTP_AN_BARE_CR,        /* CR not followed by LF (taken as a line end) */
 	AR_HTTP_AN_MAX,
 };
 
@@ -59,6 +60,13 @@ struct ar_http_parser;
  * for one element when it spans input buffers; the pieces concatenate.
  * A callback returning non-zero makes ar_http_parse() stop and return.
  * Any callback may be NULL.
+ *
+ * A header is committed by on_header_done: name/value pieces not followed
+ * by it (bad header line, header limit hit) are to be dropped. After a
+ * header limit, no more header callbacks come for that block, but the block
+ * is still parsed for its framing. Messages cut short (bad framing, gap)
+ * still get on_message_complete; lib/http marks them AR_HTTP_TX_ABORTED.
+ * Policies in detail: lib/http/http1.c.
  */
 struct ar_http_parser_cbs {
 	int (*on_message_begin)(struct ar_http_parser *p);
@@ -76,7 +84,8 @@ struct ar_http_parser_cbs {
 	 * if it has not before. Returning 1 means "no body" (HEAD response).
 	 */
 	int (*on_headers_complete)(struct ar_http_parser *p);
-	int (*on_body)(struct ar_http_parser *p, const char *at, size_t len); /* decoded of chunking */
+	/* body bytes, decoded of chunking */
+	int (*on_body)(struct ar_http_parser *p, const char *at, size_t len);
 	int (*on_message_complete)(struct ar_http_parser *p);
 	void (*on_anomaly)(struct ar_http_parser *p, enum ar_http_anomaly an);
 };
@@ -84,10 +93,10 @@ struct ar_http_parser_cbs {
 /* Body framing decided at the end of the headers. */
 enum ar_http_framing {
 	AR_HTTP_BODY_NONE = 0,
-	AR_HTTP_BODY_LENGTH,   /* Content-Length */
+	AR_HTTP_BODY_LENGTH, /* Content-Length */
 	AR_HTTP_BODY_CHUNKED,
-	AR_HTTP_BODY_EOF,      /* response ended by close */
-	AR_HTTP_BODY_TUNNEL,   /* CONNECT 2xx or 101 Upgrade: the rest is not HTTP */
+	AR_HTTP_BODY_EOF,    /* response ended by close */
+	AR_HTTP_BODY_TUNNEL, /* CONNECT 2xx or 101 Upgrade: the rest is not HTTP */
 };
 
 struct ar_http_limits {
@@ -104,25 +113,30 @@ struct ar_http_parser {
 	const struct ar_http_parser_cbs *cbs;
 	const struct ar_http_limits *limits;
 	void *user;
-	uint64_t remaining;     /* body or chunk bytes left */
-	uint64_t content_length;
-	uint32_t line_len;      /* bytes of the current line so far */
-	uint32_t header_bytes;  /* bytes of the header block so far */
+	uint64_t remaining;      /* body or chunk bytes left */
+	uint64_t content_length; /* first valid Content-Length */
+	uint64_t val;            /* number being parsed: Content-Length, chunk size */
+	uint64_t msg_bytes;      /* wire bytes of the current message so far */
+	uint32_t line_len;       /* bytes of the start line so far */
+	uint32_t header_bytes;   /* bytes of the header (or trailer) block so far */
+	uint32_t an_seen;        /* anomalies already reported for this message */
 	uint16_t header_count;
-	uint16_t status;        /* response: parsed status code */
-	uint16_t state;
+	uint16_t status; /* response: parsed status code */
+	uint16_t flags;
+	uint16_t te_state; /* Transfer-Encoding value scanner */
+	uint8_t state;
 	uint8_t is_response;
-	uint8_t framing;        /* enum ar_http_framing */
-	uint8_t flags;
-	uint8_t version;        /* 9, 10 or 11 (0 unknown) */
-	uint8_t req_method;     /* response side: enum ar_http_method of the request */
-	uint8_t method;         /* request side: enum ar_http_method */
-	uint8_t hdr_id;         /* known header being parsed */
+	uint8_t framing;     /* enum ar_http_framing */
+	uint8_t version;     /* 9, 10, 11 (major * 10 + minor as sent) */
+	uint8_t req_method;  /* response side: enum ar_http_method of the request */
+	uint8_t req_version; /* response side: version of the request (9: raw reply) */
+	uint8_t method;      /* request side: enum ar_http_method */
+	uint8_t hdr_id;      /* known header being parsed */
+	uint8_t tok_len;     /* bytes in tok */
 	uint8_t tmp;
-	uint32_t hdr_flags;     /* headers seen that change framing */
-	uint64_t cl_value;      /* first Content-Length seen */
-	uint32_t te_state;
-	uint32_t pad;
+	uint8_t cl_state;
+	uint8_t pad;
+	char tok[24]; /* short tokens: method, version, status, header name */
 };
 
 /* Methods the framing depends on. */
@@ -171,20 +185,21 @@ struct ar_http_str {
 };
 
 /* Transaction flags. */
-#define AR_HTTP_TX_REQ_COMPLETE   (1u << 0)
-#define AR_HTTP_TX_RESP_SEEN      (1u << 1) /* response started */
-#define AR_HTTP_TX_RESP_COMPLETE  (1u << 2)
-#define AR_HTTP_TX_GAP            (1u << 3) /* data missing in either direction */
-#define AR_HTTP_TX_TRUNCATED      (1u << 4) /* some kept field was cut at the arena cap */
-#define AR_HTTP_TX_HTTP09         (1u << 5)
-#define AR_HTTP_TX_CONTINUE       (1u << 6) /* a 100 Continue was seen before the final response */
-#define AR_HTTP_TX_UPGRADE        (1u << 7) /* 101 Switching Protocols: connection handed off */
-#define AR_HTTP_TX_CONNECT        (1u << 8) /* CONNECT tunnel established */
-#define AR_HTTP_TX_REQ_CHUNKED    (1u << 9)
-#define AR_HTTP_TX_RESP_CHUNKED   (1u << 10)
-#define AR_HTTP_TX_NO_RESPONSE    (1u << 11) /* connection ended before any response */
-#define AR_HTTP_TX_REQ_BODY_CUT   (1u << 12) /* request body longer than the capture cap */
-#define AR_HTTP_TX_RESP_BODY_CUT  (1u << 13)
+#define AR_HTTP_TX_REQ_COMPLETE  (1u << 0)
+#define AR_HTTP_TX_RESP_SEEN     (1u << 1) /* response started */
+#define AR_HTTP_TX_RESP_COMPLETE (1u << 2)
+#define AR_HTTP_TX_GAP           (1u << 3) /* data missing in either direction */
+#define AR_HTTP_TX_TRUNCATED     (1u << 4) /* some kept field was cut at the arena cap */
+#define AR_HTTP_TX_HTTP09        (1u << 5)
+#define AR_HTTP_TX_CONTINUE      (1u << 6) /* a 100 Continue was seen before the final response */
+#define AR_HTTP_TX_UPGRADE       (1u << 7) /* 101 Switching Protocols: connection handed off */
+#define AR_HTTP_TX_CONNECT       (1u << 8) /* CONNECT tunnel established */
+#define AR_HTTP_TX_REQ_CHUNKED   (1u << 9)
+#define AR_HTTP_TX_RESP_CHUNKED  (1u << 10)
+#define AR_HTTP_TX_NO_RESPONSE   (1u << 11) /* connection ended before any response */
+#define AR_HTTP_TX_REQ_BODY_CUT  (1u << 12) /* request body longer than the capture cap */
+#define AR_HTTP_TX_RESP_BODY_CUT (1u << 13)
+#define AR_HTTP_TX_ABORTED       (1u << 14) /* a message was cut short (framing error or gap) */
 
 enum ar_http_side {
 	AR_HTTP_REQ = 0,
@@ -197,14 +212,14 @@ enum ar_http_side {
  * valid only during the on_tx callback.
  */
 struct ar_http_tx {
-	uint64_t tx_id;              /* 0-based index within the connection */
-	uint64_t req_ts;             /* first request byte, ns */
-	uint64_t req_end_ts;         /* request complete, ns */
-	uint64_t resp_ts;            /* first response byte, ns (0: none) */
-	uint64_t resp_end_ts;        /* response complete, ns */
-	uint64_t req_wire_bytes;     /* request line + headers + body as sent */
+	uint64_t tx_id;          /* 0-based index within the connection */
+	uint64_t req_ts;         /* first request byte, ns */
+	uint64_t req_end_ts;     /* request complete, ns */
+	uint64_t resp_ts;        /* first response byte, ns (0: none) */
+	uint64_t resp_end_ts;    /* response complete, ns */
+	uint64_t req_wire_bytes; /* request line + headers + body as sent */
 	uint64_t resp_wire_bytes;
-	uint64_t req_body_len;       /* body bytes after de-chunking */
+	uint64_t req_body_len; /* body bytes after de-chunking */
 	uint64_t resp_body_len;
 	uint32_t flags;              /* AR_HTTP_TX_* */
 	uint32_t anomalies;          /* bit (1 << enum ar_http_anomaly) */
@@ -223,20 +238,20 @@ struct ar_http_tx {
 	struct ar_http_str reason;            /* arena[RESP] */
 	struct ar_http_str resp_content_type; /* arena[RESP] */
 	struct ar_http_str location;          /* arena[RESP] */
-	struct ar_http_str body[2];  /* captured body prefix, by side */
-	struct ar_http_str hdrs[2];  /* packed header list, by side (if log_headers) */
+	struct ar_http_str body[2];           /* captured body prefix, by side */
+	struct ar_http_str hdrs[2];           /* packed header list, by side (if log_headers) */
 	uint32_t arena_used[2];
-	uint32_t arena_size;         /* bytes of each of the two arenas */
-	char *arena[2];              /* point into the pool's memory */
+	uint32_t arena_size; /* bytes of each of the two arenas */
+	char *arena[2];      /* point into the pool's memory */
 };
 
 struct ar_http_params {
 	struct ar_http_limits limits;
-	uint32_t arena_size;     /* per side and transaction: strings, headers, body */
-	uint32_t body_capture;   /* body bytes kept per side (within the arena) */
-	uint32_t max_tx;         /* transactions in the worker's pool */
-	uint16_t max_pipeline;   /* requests awaiting a response per connection */
-	bool log_headers;        /* keep the full header lists */
+	uint32_t arena_size;   /* per side and transaction: strings, headers, body */
+	uint32_t body_capture; /* body bytes kept per side (within the arena) */
+	uint32_t max_tx;       /* transactions in the worker's pool */
+	uint16_t max_pipeline; /* requests awaiting a response per connection */
+	bool log_headers;      /* keep the full header lists */
 };
 
 /* Callbacks of the transaction layer; run on the worker thread. */
@@ -255,12 +270,12 @@ struct ar_http_ctx;
 struct ar_http_stats {
 	uint64_t requests;
 	uint64_t responses;
-	uint64_t tx_done;            /* transactions handed to on_tx */
-	uint64_t tx_incomplete;      /* of which ended without a complete response */
-	uint64_t tx_pool_empty;      /* requests not recorded: pool exhausted */
-	uint64_t parse_errors;       /* streams given up as not HTTP */
+	uint64_t tx_done;       /* transactions handed to on_tx */
+	uint64_t tx_incomplete; /* of which ended without a complete response */
+	uint64_t tx_pool_empty; /* requests not recorded: pool exhausted */
+	uint64_t parse_errors;  /* streams given up as not HTTP */
 	uint64_t anomalies[AR_HTTP_AN_MAX];
-	uint64_t tx_live;            /* transactions held now */
+	uint64_t tx_live; /* transactions held now */
 };
 
 /*
@@ -280,15 +295,17 @@ const struct ar_http_stats *ar_http_ctx_stats(const struct ar_http_ctx *c);
 struct ar_http_conn {
 	struct ar_http_ctx *ctx;
 	void *user;
-	struct ar_http_parser parser[2];  /* by side */
-	uint32_t pending[16];             /* pool indices of open transactions, FIFO */
-	uint8_t n_pending;
-	uint8_t state;                    /* open, tunnel, dead */
-	uint8_t flags;
-	uint8_t pad;
-	uint32_t cur[2];                  /* index into pending being filled, by side */
+	struct ar_http_parser parser[2]; /* by side */
+	uint32_t pending[16];            /* FIFO ring of requests awaiting a response */
+	uint32_t cur[2];                 /* pool index being filled, by side */
 	uint64_t next_tx_id;
 	uint64_t cur_ts;
+	uint64_t cur_id[2]; /* tx id of the message in progress, by side */
+	uint32_t overflow;  /* requests beyond max_pipeline, not recorded */
+	uint8_t head;       /* first entry of pending */
+	uint8_t n_pending;
+	uint8_t state; /* open, tunnel, dead, closed */
+	uint8_t flags;
 };
 
 /* Starts a connection; @user comes back in the callbacks. */
