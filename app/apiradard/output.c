@@ -236,7 +236,7 @@ ard_output_stats(struct ard_output *o, uint64_t ts)
 	ard_output_totals(o, &t);
 	ar_json_init(&j, o->line, o->line_cap - 1);
 	ar_json_obj_open(&j);
-	ar_eve_head(&j, ts, 0, "stats", NULL);
+	ar_eve_head(&j, ts, 0, 0, "stats", NULL);
 	stats_body(&j, o, &t, (wall_ns() - o->start_ns) / 1000000000ull);
 	ar_json_obj_close(&j);
 	if (j.overflow) {

@@ -83,6 +83,8 @@ rec_head(struct ard_worker *w, struct ar_rec *r, const struct ar_flow *f)
 {
 	r->ts = w->now;
 	r->flow_id = ar_eve_flow_id(f->id, (uint16_t)w->idx);
+	/* offline, one worker reads the captures in order: its count is the file's */
+	r->pcap_cnt = w->cfg->offline ? w->pkt_no : 0;
 	r->tuple = f->tuple;
 }
 
@@ -354,6 +356,7 @@ one_packet(struct ard_worker *w, int link_type, struct rte_mbuf *m, uint64_t ts)
 	struct ar_pkt_info pi;
 
 	w->st.rx_bytes += len;
+	w->pkt_no++;
 	if (unlikely(m->nb_segs > 1)) {
 		if (len > w->scratch_size) {
 			w->st.oversize++;

@@ -59,7 +59,8 @@ struct ard_worker {
 	uint32_t rec_size;
 	uint16_t n_rxq;
 	struct ard_rxq rxq[AR_PORT_MAX];
-	uint64_t now; /* packet time of the last packet, ns */
+	uint64_t now;    /* packet time of the last packet, ns */
+	uint64_t pkt_no; /* packets received so far: the number of the current one */
 	uint64_t next_expire;
 	bool backpressure;    /* offline: wait for the ring instead of losing */
 	struct ard_wstats st; /* worker: rw */

@@ -49,6 +49,7 @@ struct ar_rec {
 	uint32_t size;   /* bytes used, header included */
 	uint64_t ts;     /* event time, ns (packet time) */
 	uint64_t flow_id;
+	uint64_t pcap_cnt;         /* offline: number of the packet that made it, else 0 */
 	struct ar_pkt_tuple tuple; /* client -> server */
 	union {
 		struct ar_http_tx http;
@@ -93,7 +94,7 @@ ar_eve_flow_id(uint64_t id, uint16_t worker)
  * addresses, "proto") for @r into an open JSON object.
  */
 struct ar_json;
-void ar_eve_head(struct ar_json *j, uint64_t ts, uint64_t flow_id, const char *event_type,
-		 const struct ar_pkt_tuple *t);
+void ar_eve_head(struct ar_json *j, uint64_t ts, uint64_t flow_id, uint64_t pcap_cnt,
+		 const char *event_type, const struct ar_pkt_tuple *t);
 
 #endif

@@ -55,14 +55,16 @@ eve_addr(const uint8_t *a, uint8_t family, char *buf, size_t size)
 }
 
 void
-ar_eve_head(struct ar_json *j, uint64_t ts, uint64_t flow_id, const char *event_type,
-	    const struct ar_pkt_tuple *t)
+ar_eve_head(struct ar_json *j, uint64_t ts, uint64_t flow_id, uint64_t pcap_cnt,
+	    const char *event_type, const struct ar_pkt_tuple *t)
 {
 	char buf[64];
 	size_t n = ar_time_format(ts, buf, sizeof(buf));
 	ar_json_kv_str(j, "timestamp", buf, n, 0);
 	if (flow_id != 0)
 		ar_json_kv_u64(j, "flow_id", flow_id);
+	if (pcap_cnt != 0)
+		ar_json_kv_u64(j, "pcap_cnt", pcap_cnt);
 	ar_json_kv_cstr(j, "event_type", event_type);
 	if (t == NULL)
 		return;
@@ -269,11 +271,11 @@ ar_eve_format(const struct ar_rec *r, const struct ar_eve_opts *o, char *buf, si
 	ar_json_obj_open(&j);
 	switch (r->type) {
 	case AR_REC_HTTP:
-		ar_eve_head(&j, r->ts, r->flow_id, "http", &r->tuple);
+		ar_eve_head(&j, r->ts, r->flow_id, r->pcap_cnt, "http", &r->tuple);
 		format_http(&j, r, o);
 		break;
 	case AR_REC_ANOMALY:
-		ar_eve_head(&j, r->ts, r->flow_id, "anomaly", &r->tuple);
+		ar_eve_head(&j, r->ts, r->flow_id, r->pcap_cnt, "anomaly", &r->tuple);
 		format_anomaly(&j, r);
 		break;
 	default:
