@@ -237,9 +237,7 @@ print_summary(struct ard_output *o, double secs)
 	struct ard_wsnap t;
 	ard_output_totals(o, &t);
 	const struct ard_wstats *w = &t.w;
-	uint64_t drops = w->no_flow + w->oversize;
-	for (int r = 1; r < AR_PKT_REASON_MAX; r++)
-		drops += w->decode_drop[r];
+	uint64_t drops = ard_wstats_dropped(w);
 	printf("apiradard: %" PRIu64 " packets, %" PRIu64 " bytes in %.3f s\n", w->rx_pkts,
 	       w->rx_bytes, secs);
 	printf("  received %" PRIu64 " = processed %" PRIu64 " + dropped %" PRIu64, w->rx_pkts,

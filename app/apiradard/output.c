@@ -146,9 +146,7 @@ static void
 stats_body(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t, uint64_t uptime)
 {
 	const struct ard_wstats *w = &t->w;
-	uint64_t drops = w->no_flow + w->oversize;
-	for (int r = 1; r < AR_PKT_REASON_MAX; r++)
-		drops += w->decode_drop[r];
+	uint64_t drops = ard_wstats_dropped(w);
 
 	ar_json_key(j, "stats");
 	ar_json_obj_open(j);

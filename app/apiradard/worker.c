@@ -409,6 +409,15 @@ publish(struct ard_worker *w)
 	atomic_store_explicit(&w->snap_seq, seq + 2, memory_order_release);
 }
 
+uint64_t
+ard_wstats_dropped(const struct ard_wstats *s)
+{
+	uint64_t n = s->no_flow + s->oversize;
+	for (int r = 1; r < AR_PKT_REASON_MAX; r++)
+		n += s->decode_drop[r];
+	return n;
+}
+
 void
 ard_worker_snapshot(struct ard_worker *w, struct ard_wsnap *out)
 {

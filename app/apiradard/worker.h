@@ -93,6 +93,9 @@ int ard_worker_main(void *arg);
 /* Asks every worker to stop (signal-safe). */
 void ard_worker_stop_all(void);
 
+/* Packets dropped, all reasons together: rx_pkts = processed + this. */
+uint64_t ard_wstats_dropped(const struct ard_wstats *s);
+
 /* Copies @w's published counters into @out (any thread). */
 void ard_worker_snapshot(struct ard_worker *w, struct ard_wsnap *out);
 
