@@ -348,7 +348,6 @@ main(int argc, char **argv)
 	}
 
 	/* queues to workers: queue q of every port goes to worker q % workers */
-	uint16_t nq = 0;
 	unsigned opened = 0;
 	for (uint32_t i = 0; i < cfg.n_ports; i++, opened++) {
 		if (ar_port_open(&cfg.ports[i], (uint16_t)cfg.workers, (uint16_t)cfg.rx_desc, mbufs,
@@ -382,7 +381,6 @@ main(int argc, char **argv)
 			struct ard_worker *w = &workers[q % cfg.workers];
 			w->rxq[w->n_rxq++] =
 				(struct ard_rxq){ .port_idx = (uint16_t)i, .queue = q };
-			nq++;
 		}
 	rc = 1;
 	if (ard_output_open(&out, &cfg, workers, n_workers, err, sizeof(err)) != 0) {
@@ -414,7 +412,6 @@ main(int argc, char **argv)
 	print_summary(&out, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	ard_output_close(&out);
 	rc = out.write_errors ? 1 : 0;
-	(void)nq;
 
 out_workers:
 	for (unsigned w = 0; w < n_workers; w++)

@@ -480,7 +480,6 @@ ard_worker_main(void *arg)
 				rte_pktmbuf_free_bulk(pkts, n);
 				got += n;
 			} else if (cfg->offline && ar_port_done(p)) {
-				q->done = true;
 				if (++cur == w->n_rxq)
 					goto out;
 			}

@@ -45,7 +45,6 @@ struct ard_wsnap {
 struct ard_rxq {
 	uint16_t port_idx; /* index into the config's ports */
 	uint16_t queue;
-	bool done; /* capture file consumed */
 };
 
 struct ard_worker {
