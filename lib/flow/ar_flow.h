@@ -12,6 +12,11 @@
  * per-worker segment pool, within a per-flow and a per-worker byte cap, and
  * delivered once the hole before them fills. Gaps that will never fill
  * (cap hit, flow end, data acked past a hole) are reported as gaps.
+ *
+ * A RST ends a flow only when its receiver would take it: its seq in the
+ * receive window, and signed (TCP-MD5, TCP-AO) as the receiver's SYN was.
+ * Others, such as a RST injected to blind a monitor while the real
+ * endpoints go on, are counted (rst_rejected) and ignored.
  */
 #ifndef AR_FLOW_H
 #define AR_FLOW_H
@@ -33,7 +38,7 @@ enum ar_tcp_state {
 	AR_TCP_SYN_RECV,
 	AR_TCP_ESTABLISHED, /* handshake seen, or picked up midstream */
 	AR_TCP_CLOSING,     /* one side sent FIN */
-	AR_TCP_CLOSED,      /* both FINs, or RST */
+	AR_TCP_CLOSED,      /* both FINs, or an accepted RST */
 };
 
 /* How the end of a flow came about (ar_flow_end_name()). */
@@ -53,6 +58,7 @@ enum ar_flow_anomaly {
 	AR_FLOW_AN_OOO_WORKER_CAP,   /* per-worker out-of-order cap hit: gap */
 	AR_FLOW_AN_GAP,              /* data missing (lost or never captured) */
 	AR_FLOW_AN_BAD_SEQ_AFTER_CLOSE,
+	AR_FLOW_AN_RST_REJECTED, /* a RST its receiver would drop: ignored */
 	AR_FLOW_AN_MAX,
 };
 
@@ -67,7 +73,7 @@ enum ar_flow_overlap_policy {
  * valid until the on_flow_end callback for it returns.
  */
 struct ar_flow {
-	struct ar_pkt_tuple tuple; /* oriented client -> server */
+	struct ar_pkt_tuple tuple; /* oriented client -> server; VLAN ids of its first packet */
 	uint64_t id;               /* unique per worker and run, never 0 */
 	uint64_t first_ts;         /* ns, packet time */
 	uint64_t last_ts;          /* ns, packet time */
@@ -89,7 +95,7 @@ struct ar_flow_ops {
 	/* @len bytes in direction @dir are missing and will never come. */
 	void (*on_gap)(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint32_t len,
 		       uint64_t ts);
-	/* Direction @dir ended (FIN delivered in order, or RST). */
+	/* Direction @dir ended (FIN delivered in order, or an accepted RST). */
 	void (*on_eof)(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint64_t ts);
 	/* A stream anomaly. */
 	void (*on_anomaly)(void *ctx, struct ar_flow *f, enum ar_flow_dir dir,
@@ -107,6 +113,9 @@ struct ar_flow_params {
 	uint32_t ooo_flow_cap;      /* out-of-order bytes held per flow and direction */
 	uint32_t ooo_worker_cap;    /* out-of-order bytes held by the whole table */
 	enum ar_flow_overlap_policy overlap;
+	/* Key flows on the 5-tuple alone, not on the VLAN ids: for links that
+	 * tag one direction only (Suricata's vlan.use-for-tracking: false). */
+	bool ignore_vlan;
 	const struct ar_flow_ops *ops;
 	void *ctx; /* passed to every callback */
 };
@@ -137,6 +146,7 @@ struct ar_flow_stats {
 	uint64_t ooo_bytes_max; /* high-water mark */
 	uint64_t pkts_no_flow;  /* e.g. a lone RST or ACK for an unknown flow */
 	uint64_t udp_pkts;
+	uint64_t rst_rejected; /* RSTs ignored: out of window, or signed unlike the SYN */
 };
 
 struct ar_flow_table;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The flow table: lookup by normalised 5-tuple, TCP state, idle timeouts
- * and eviction. Reassembly proper is in reasm.c.
+ * The flow table: lookup by normalised 5-tuple and VLAN ids, TCP state,
+ * idle timeouts and eviction. Reassembly proper is in reasm.c.
  *
  * Every flow sits on one of three LRU lists, by timeout class. Packet time
  * only moves forward within a table (we keep the latest seen), so each list
@@ -21,7 +21,7 @@
 #define MAX_L7_STATE (1u << 20)
 #define L7_ALIGN     16
 
-_Static_assert(sizeof(struct ar_pkt_tuple) == 40, "tuple hashed as five 64-bit words");
+_Static_assert(sizeof(struct ar_pkt_tuple) == 48, "tuple hashed as six 64-bit words");
 _Static_assert(offsetof(struct flow_entry, f) == 0, "flow_entry_of() casts");
 
 /* ------------------------------------------------------------------ */
@@ -109,9 +109,13 @@ set_ops(struct ar_flow_ops *o, const struct ar_flow_ops *in)
  * Writes the normalised key of @in: the (address, port) pair that compares
  * lower is the key's src, so both directions give one key. Returns true
  * when @in's source is the key's src ("lo" side).
+ *
+ * The VLAN ids are part of the key unless ignore_vlan is set; their count
+ * is not, as in Suricata: an untagged frame and a priority-tagged one (id 0)
+ * belong to one flow.
  */
 static bool
-make_key(const struct ar_pkt_tuple *in, struct ar_pkt_tuple *key)
+make_key(const struct ar_flow_table *t, const struct ar_pkt_tuple *in, struct ar_pkt_tuple *key)
 {
 	size_t alen = in->family == AR_AF_INET6 ? 16 : 4;
 	int c = memcmp(in->src, in->dst, alen);
@@ -124,6 +128,10 @@ make_key(const struct ar_pkt_tuple *in, struct ar_pkt_tuple *key)
 	key->dport = src_lo ? in->dport : in->sport;
 	key->family = in->family;
 	key->proto = in->proto;
+	if (!t->p.ignore_vlan) {
+		key->vlan[0] = in->vlan[0];
+		key->vlan[1] = in->vlan[1];
+	}
 	return src_lo;
 }
 
@@ -263,9 +271,14 @@ evict_one(struct ar_flow_table *t, uint64_t ts)
 	}
 }
 
+/*
+ * A flow for @key, whose first packet has the tuple @pt (@pt's source is
+ * the key's src when @src_lo). The flow's tuple is @pt's, turned client ->
+ * server: it keeps that packet's VLAN ids even when they are not keyed.
+ */
 static struct flow_entry *
 flow_new(struct ar_flow_table *t, const struct ar_pkt_tuple *key, uint32_t hash, bool client_is_lo,
-	 uint64_t ts)
+	 const struct ar_pkt_tuple *pt, bool src_lo, uint64_t ts)
 {
 	struct flow_entry *e;
 	void *l7;
@@ -288,15 +301,10 @@ flow_new(struct ar_flow_table *t, const struct ar_pkt_tuple *key, uint32_t hash,
 	e->in_use = 1;
 	e->f.id = t->next_id++;
 	e->f.first_ts = e->f.last_ts = t->clock;
-	if (client_is_lo) {
-		e->f.tuple = *key;
-	} else {
-		e->f.tuple = *key;
-		memcpy(e->f.tuple.src, key->dst, sizeof(key->dst));
-		memcpy(e->f.tuple.dst, key->src, sizeof(key->src));
-		e->f.tuple.sport = key->dport;
-		e->f.tuple.dport = key->sport;
-	}
+	if (src_lo == client_is_lo)
+		e->f.tuple = *pt;
+	else
+		ar_pkt_tuple_reverse(pt, &e->f.tuple);
 
 	struct flow_entry **b = &t->buckets[hash & t->bucket_mask];
 
@@ -321,11 +329,80 @@ dir_init(struct flow_dir *sd, uint32_t next_seq)
 	sd->next_seq = next_seq;
 }
 
+/*
+ * What a packet of direction @d tells about its sender, for checking the
+ * other end's RSTs: its SYN's window scale and signing, the window it
+ * advertises. A SYN's window is never scaled (RFC 7323 2.2); without both
+ * SYNs the scale is unknown and taken as the largest, 14.
+ */
 static void
-tcp_rst(struct ar_flow_table *t, struct flow_entry *e, uint64_t ts)
+tcp_note_sender(struct flow_entry *e, int d, const struct ar_pkt_info *pi)
+{
+	struct flow_dir *sd = &e->dir[d], *od = &e->dir[!d];
+	unsigned shift = 0;
+
+	if (pi->tcp_flags & AR_TCP_SYN) {
+		sd->syn_seen = 1;
+		sd->wscale = pi->wscale;
+		sd->auth = pi->tcp_auth;
+	} else if (!sd->syn_seen || !od->syn_seen) {
+		shift = 14;
+	} else if (sd->wscale != 0xff && od->wscale != 0xff) {
+		shift = sd->wscale;
+	}
+	sd->win = (uint32_t)pi->win << shift;
+	sd->win_seen = 1;
+	if (pi->tcp_flags & AR_TCP_ACK) {
+		if (!od->ack_seen || seq_gt(pi->ack, od->ack_max))
+			od->ack_max = pi->ack;
+		od->ack_seen = 1;
+	}
+}
+
+/*
+ * Would the receiver of this RST of direction @d take it? It drops a RST
+ * signed (TCP-MD5, RFC 2385; TCP-AO, RFC 5925) otherwise than its own SYN
+ * was: signing is agreed on at the handshake, and stacks drop segments
+ * whose signature is missing or unexpected. It also drops a RST whose seq
+ * is outside its receive window (RFC 793 3.4). We know that window only
+ * roughly: it starts at the lower of the receiver's last ACK and our
+ * next_seq, and ends past the highest of those and of what the sender was
+ * seen to reach, by the window the receiver last advertised. What was not
+ * seen (no SYN, no window yet) counts in the RST's favour.
+ */
+static bool
+tcp_rst_acceptable(const struct flow_entry *e, int d, const struct ar_pkt_info *pi)
+{
+	const struct flow_dir *sd = &e->dir[d], *od = &e->dir[!d];
+	uint32_t seq = pi->seq, lo = sd->next_seq, top = sd->next_seq, win;
+
+	if (od->syn_seen && pi->tcp_auth != od->auth)
+		return false;
+	if (!sd->init)
+		return true;
+	if (sd->ack_seen) {
+		lo = seq_min(lo, sd->ack_max);
+		top = seq_max(top, sd->ack_max);
+	}
+	if (sd->tail != NULL)
+		top = seq_max(top, sd->tail->seq + sd->tail->len);
+	if (sd->fin_seen)
+		top = seq_max(top, sd->fin_seq + 1);
+	win = od->win_seen ? od->win : FLOW_ACK_GAP_MAX;
+	return seq_ge(seq, lo) && (seq_le(seq, top) || seq_lt(seq, top + win));
+}
+
+static void
+tcp_rst(struct ar_flow_table *t, struct flow_entry *e, int d, const struct ar_pkt_info *pi,
+	uint64_t ts)
 {
 	if (e->f.tcp_state == AR_TCP_CLOSED)
 		return; /* a RST after FINs or a second RST changes nothing */
+	if (!tcp_rst_acceptable(e, d, pi)) {
+		t->st.rst_rejected++;
+		t->ops.on_anomaly(t->p.ctx, &e->f, d, AR_FLOW_AN_RST_REJECTED, ts);
+		return;
+	}
 	flow_reasm_abort(t, e, AR_DIR_TO_SERVER, ts);
 	flow_reasm_abort(t, e, AR_DIR_TO_CLIENT, ts);
 	e->f.tcp_state = AR_TCP_CLOSED;
@@ -367,9 +444,11 @@ tcp_packet(struct ar_flow_table *t, struct flow_entry *e, int d, const struct ar
 	uint32_t seq = pi->seq;
 
 	if (flags & AR_TCP_RST) {
-		tcp_rst(t, e, ts);
+		/* Nothing else of a RST counts: its receiver may drop it. */
+		tcp_rst(t, e, d, pi, ts);
 		return;
 	}
+	tcp_note_sender(e, d, pi);
 	if (flags & AR_TCP_SYN) {
 		seq = tcp_syn(e, d, pi);
 	} else {
@@ -429,14 +508,14 @@ ar_flow_process(struct ar_flow_table *t, const struct ar_pkt_info *pi, uint64_t 
 	}
 	if (ts > t->clock)
 		t->clock = ts;
-	src_lo = make_key(&pi->tuple, &key);
+	src_lo = make_key(t, &pi->tuple, &key);
 	hash = key_hash(&key, t->hash_seed);
 	e = lookup(t, &key, hash);
 
 	if (proto == IPPROTO_UDP) {
 		t->st.udp_pkts++;
 		if (e == NULL) {
-			e = flow_new(t, &key, hash, src_lo, ts);
+			e = flow_new(t, &key, hash, src_lo, &pi->tuple, src_lo, ts);
 			t->ops.on_flow_new(t->p.ctx, &e->f);
 		}
 	} else {
@@ -456,7 +535,8 @@ ar_flow_process(struct ar_flow_table *t, const struct ar_pkt_info *pi, uint64_t 
 			}
 			bool client = tcp_sender_is_client(pi);
 
-			e = flow_new(t, &key, hash, client ? src_lo : !src_lo, ts);
+			e = flow_new(t, &key, hash, client ? src_lo : !src_lo, &pi->tuple, src_lo,
+				     ts);
 			e->f.midstream = !(flags & AR_TCP_SYN);
 			t->ops.on_flow_new(t->p.ctx, &e->f);
 		}
@@ -627,6 +707,7 @@ ar_flow_anomaly_name(enum ar_flow_anomaly an)
 		[AR_FLOW_AN_OOO_WORKER_CAP] = "ooo_worker_cap",
 		[AR_FLOW_AN_GAP] = "gap",
 		[AR_FLOW_AN_BAD_SEQ_AFTER_CLOSE] = "bad_seq_after_close",
+		[AR_FLOW_AN_RST_REJECTED] = "rst_rejected",
 	};
 
 	return ((unsigned)an < AR_FLOW_AN_MAX) ? names[an] : "unknown";

@@ -70,6 +70,9 @@ struct flow_seg {
 /*
  * One direction of a TCP stream. Invariant: held pieces do not overlap,
  * are sorted by seq, and all start after next_seq.
+ *
+ * "Sender" is the end that sends this direction's data. The ACK, window
+ * and SYN fields are what a RST of the other end is checked against.
  */
 struct flow_dir {
 	struct flow_seg *head;
@@ -78,9 +81,16 @@ struct flow_dir {
 	uint32_t isn;        /* initial seq (SYN), or next_seq - 1 when picked up */
 	uint32_t fin_seq;    /* seq of the FIN, when fin_seen */
 	uint32_t held_bytes; /* out-of-order bytes held */
+	uint32_t ack_max;    /* highest ACK of this direction's data by the peer, if ack_seen */
+	uint32_t win;        /* receive window the sender last advertised, bytes, if win_seen */
 	uint8_t init;        /* next_seq is known */
 	uint8_t fin_seen;    /* a FIN was seen (maybe beyond a hole) */
 	uint8_t eof;         /* on_eof was called: nothing more is delivered */
+	uint8_t ack_seen;
+	uint8_t win_seen;
+	uint8_t syn_seen; /* the sender's SYN or SYN/ACK was seen: */
+	uint8_t wscale;   /* its window scale option (0xff: none) */
+	uint8_t auth;     /* it carried a TCP-MD5 or TCP-AO option */
 };
 
 /* Timeout classes; each has an LRU list ordered by last packet time. */
@@ -96,7 +106,7 @@ struct flow_entry {
 	struct flow_entry *hnext; /* hash bucket chain */
 	struct flow_entry *prev;  /* LRU list of its class */
 	struct flow_entry *next;  /* LRU list of its class, or the free list */
-	struct ar_pkt_tuple key;  /* normalised: (src, sport) <= (dst, dport) */
+	struct ar_pkt_tuple key;  /* normalised: (src, sport) <= (dst, dport); vlan_count 0 */
 	uint32_t hash;
 	uint8_t cls;          /* enum flow_class */
 	uint8_t client_is_lo; /* the client is key.src */
@@ -145,12 +155,15 @@ void flow_reasm_data(struct ar_flow_table *t, struct flow_entry *e, int d, uint3
 /* A FIN of direction @d at @fin_seq. */
 void flow_reasm_fin(struct ar_flow_table *t, struct flow_entry *e, int d, uint32_t fin_seq,
 		    uint64_t ts);
-/* The peer acknowledged direction @d up to @ack: what is below it and missing is a gap. */
+/*
+ * The peer acknowledged direction @d up to @ack (also in ack_max): what is
+ * below it and missing is a gap, once something was seen past the hole.
+ */
 void flow_reasm_ack(struct ar_flow_table *t, struct flow_entry *e, int d, uint32_t ack,
 		    uint64_t ts);
-/* RST: deliver what is held in direction @d (gaps between), then end it. */
+/* RST: deliver what is held or acknowledged in direction @d (gaps between), then end it. */
 void flow_reasm_abort(struct ar_flow_table *t, struct flow_entry *e, int d, uint64_t ts);
-/* Flow end: deliver what is held, reach a seen FIN through a gap. */
+/* Flow end: deliver what is held, reach what was acknowledged and a seen FIN through gaps. */
 void flow_reasm_end(struct ar_flow_table *t, struct flow_entry *e, int d, uint64_t ts);
 
 #endif

@@ -8,6 +8,11 @@
  * gap when we learn the hole never will (the peer ACKed past it, a cap was
  * hit, the flow ends). Bytes seen twice are compared only while we still
  * hold the first copy: delivered data is gone.
+ *
+ * An ACK past everything seen of a direction is not a gap yet: captures
+ * often show an ACK before the data it acknowledges, and that data may
+ * still come. As in Suricata, the hole becomes a gap once something is seen
+ * beyond it (held data, a FIN), or when the stream ends.
  */
 #include <assert.h>
 #include <string.h>
@@ -334,6 +339,30 @@ hold(struct ar_flow_table *t, struct flow_entry *e, int d, uint32_t seq, const u
 	skip_to(t, e, d, target, ts);
 }
 
+/*
+ * Where the peer's ACKs say direction @d has reached, when that is past
+ * next_seq (by at most FLOW_ACK_GAP_MAX); else next_seq.
+ */
+static uint32_t
+acked_to(const struct flow_dir *sd)
+{
+	if (sd->ack_seen && seq_gt(sd->ack_max, sd->next_seq) &&
+	    sd->ack_max - sd->next_seq <= FLOW_ACK_GAP_MAX)
+		return sd->ack_max;
+	return sd->next_seq;
+}
+
+/* Something now lies past a hole of @d: what the peer acknowledged of it is a gap. */
+static void
+gap_if_acked(struct ar_flow_table *t, struct flow_entry *e, int d, uint64_t ts)
+{
+	struct flow_dir *sd = &e->dir[d];
+	uint32_t to = acked_to(sd);
+
+	if (!sd->eof && (sd->head != NULL || sd->fin_seen) && seq_gt(to, sd->next_seq))
+		skip_to(t, e, d, to, ts);
+}
+
 void
 flow_reasm_data(struct ar_flow_table *t, struct flow_entry *e, int d, uint32_t seq,
 		const uint8_t *data, uint32_t len, uint64_t ts)
@@ -366,6 +395,7 @@ flow_reasm_data(struct ar_flow_table *t, struct flow_entry *e, int d, uint32_t s
 		return;
 	}
 	hold(t, e, d, seq, data, len, ts);
+	gap_if_acked(t, e, d, ts);
 }
 
 void
@@ -378,6 +408,7 @@ flow_reasm_fin(struct ar_flow_table *t, struct flow_entry *e, int d, uint32_t fi
 	sd->fin_seen = 1;
 	sd->fin_seq = fin_seq;
 	check_fin(t, e, d, ts);
+	gap_if_acked(t, e, d, ts);
 }
 
 void
@@ -391,6 +422,8 @@ flow_reasm_ack(struct ar_flow_table *t, struct flow_entry *e, int d, uint32_t ac
 	target = clamp_fin(sd, ack); /* an ACK of the FIN is fin_seq + 1 */
 	if (!seq_gt(target, sd->next_seq) || target - sd->next_seq > FLOW_ACK_GAP_MAX)
 		return;
+	if (sd->head == NULL && !sd->fin_seen)
+		return; /* nothing seen past next_seq: the data may still come */
 	skip_to(t, e, d, target, ts);
 }
 
@@ -403,6 +436,8 @@ flow_reasm_abort(struct ar_flow_table *t, struct flow_entry *e, int d, uint64_t 
 		return;
 	if (sd->tail != NULL)
 		skip_to(t, e, d, seg_end(sd->tail), ts);
+	if (!sd->eof && sd->init)
+		skip_to(t, e, d, acked_to(sd), ts);
 	if (!sd->eof)
 		dir_eof(t, e, d, ts);
 }
@@ -416,6 +451,8 @@ flow_reasm_end(struct ar_flow_table *t, struct flow_entry *e, int d, uint64_t ts
 		return;
 	if (sd->tail != NULL)
 		skip_to(t, e, d, seg_end(sd->tail), ts);
+	if (!sd->eof)
+		skip_to(t, e, d, acked_to(sd), ts);
 	if (!sd->eof && sd->fin_seen)
 		skip_to(t, e, d, sd->fin_seq, ts);
 	free_held(t, sd);

@@ -64,18 +64,26 @@ enum ar_pkt_family {
 #define AR_TCP_ECE 0x40
 #define AR_TCP_CWR 0x80
 
+/* VLAN ids a tuple keeps: Suricata keys flows on the first two too. */
+#define AR_PKT_TUPLE_VLAN 2
+
 /*
- * A 5-tuple. IPv4 addresses sit in the first 4 bytes of src/dst, the rest
- * is zero, so tuples compare with memcmp.
+ * What tells one flow from another: the 5-tuple and the outermost VLAN ids
+ * (the outer and inner tag of QinQ), so two VLANs that reuse addresses are
+ * two flows. IPv4 addresses sit in the first 4 bytes of src/dst, the rest
+ * is zero, and so are the pads, so tuples compare with memcmp.
  */
 struct ar_pkt_tuple {
 	uint8_t src[16];
 	uint8_t dst[16];
-	uint16_t sport; /* host order */
-	uint16_t dport; /* host order */
-	uint8_t family; /* enum ar_pkt_family */
-	uint8_t proto;  /* IPPROTO_TCP or IPPROTO_UDP */
-	uint8_t pad[2];
+	uint16_t sport;     /* host order */
+	uint16_t dport;     /* host order */
+	uint8_t family;     /* enum ar_pkt_family */
+	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t vlan_count; /* ids in vlan[]: min(tags of the frame, AR_PKT_TUPLE_VLAN) */
+	uint8_t pad0;
+	uint16_t vlan[AR_PKT_TUPLE_VLAN]; /* outermost first; 0 past vlan_count */
+	uint8_t pad1[4];
 };
 
 /* What the decoder found. Pointers point into the frame. */
@@ -84,8 +92,8 @@ struct ar_pkt_info {
 	const uint8_t *l3; /* IP header */
 	const uint8_t *l4; /* TCP/UDP header */
 	const uint8_t *payload;
-	uint32_t payload_len; /* L4 payload, bounded by the IP length */
-	uint16_t vlan[AR_PKT_MAX_VLAN];
+	uint32_t payload_len;           /* L4 payload, bounded by the IP length */
+	uint16_t vlan[AR_PKT_MAX_VLAN]; /* every tag, outermost first (the tuple keeps two) */
 	uint8_t vlan_count;
 	uint8_t ttl; /* IPv4 TTL or IPv6 hop limit */
 	/* TCP only: */
@@ -96,6 +104,10 @@ struct ar_pkt_info {
 	uint8_t wscale;    /* window scale option on SYN, 0xff if absent */
 	uint16_t mss;      /* MSS option on SYN, 0 if absent */
 	uint16_t urg_ptr;
+	/* SYN and RST only: a TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option is
+	 * present. A receiver drops a segment whose signing differs from the
+	 * connection's, so lib/flow does not let such a RST end a stream. */
+	uint8_t tcp_auth;
 };
 
 /*
@@ -110,8 +122,8 @@ enum ar_pkt_reason ar_pkt_decode(const uint8_t *data, uint32_t len, enum ar_pkt_
 const char *ar_pkt_reason_name(enum ar_pkt_reason r);
 
 /*
- * Symmetric hash of a tuple: the same value for both directions, so both
- * land on one worker and one flow bucket.
+ * Symmetric hash of a tuple (VLAN ids included, their count not): the same
+ * value for both directions, so both land on one worker and one flow bucket.
  */
 uint32_t ar_pkt_tuple_hash(const struct ar_pkt_tuple *t);
 

@@ -70,11 +70,12 @@ rd32(const uint8_t *p)
 }
 
 /*
- * TCP options, SYN only. At most 40 bytes and every step advances, so the
- * walk is bounded. A malformed option ends the walk and keeps what was found.
+ * TCP options, SYN and RST only: MSS and window scale count on a SYN, a
+ * signature on both. At most 40 bytes and every step advances, so the walk
+ * is bounded. A malformed option ends the walk and keeps what was found.
  */
 static void
-tcp_options(const uint8_t *o, uint32_t n, struct ar_pkt_info *out)
+tcp_options(const uint8_t *o, uint32_t n, bool syn, struct ar_pkt_info *out)
 {
 	uint32_t i = 0;
 
@@ -93,11 +94,13 @@ tcp_options(const uint8_t *o, uint32_t n, struct ar_pkt_info *out)
 		olen = o[i + 1];
 		if (olen < 2 || olen > n - i)
 			return;
-		if (kind == 2 && olen == 4)
+		if (kind == 2 && olen == 4 && syn)
 			out->mss = rd16(o + i + 2);
-		else if (kind == 3 && olen == 3)
+		else if (kind == 3 && olen == 3 && syn)
 			/* RFC 7323 2.3: values above 14 are taken as 14. */
 			out->wscale = o[i + 2] > 14 ? 14 : o[i + 2];
+		else if ((kind == 19 && olen == 18) || (kind == 29 && olen >= 4))
+			out->tcp_auth = 1; /* TCP-MD5 signature, TCP-AO MAC */
 		i += olen;
 	}
 }
@@ -131,8 +134,9 @@ decode_l4(const uint8_t *d, size_t l4, size_t decl, size_t cap, uint8_t proto,
 		out->tcp_flags = h[13];
 		out->win = rd16(h + 14);
 		out->urg_ptr = rd16(h + 18);
-		if ((h[13] & AR_TCP_SYN) && hlen > TCP_HLEN)
-			tcp_options(h + TCP_HLEN, (uint32_t)(hlen - TCP_HLEN), out);
+		if ((h[13] & (AR_TCP_SYN | AR_TCP_RST)) && hlen > TCP_HLEN)
+			tcp_options(h + TCP_HLEN, (uint32_t)(hlen - TCP_HLEN),
+				    (h[13] & AR_TCP_SYN) != 0, out);
 	} else {
 		uint16_t ulen;
 
@@ -292,16 +296,25 @@ decode_ipv6(const uint8_t *d, size_t l3, size_t cap, struct ar_pkt_info *out)
 /*
  * The ethertype @type sits at offset @off - 2; VLAN tags may follow. Used by
  * Ethernet and by both Linux cooked headers (libpcap puts the tag back there).
+ * The first AR_PKT_TUPLE_VLAN ids also go into the tuple: they are part of
+ * the flow's identity.
  */
 static enum ar_pkt_reason
 decode_ethertype(const uint8_t *d, size_t off, size_t cap, uint16_t type, struct ar_pkt_info *out)
 {
 	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ1) {
+		uint16_t id;
+
 		if (unlikely(off + VLAN_HLEN > cap))
 			return AR_PKT_TRUNC_L2;
 		if (unlikely(out->vlan_count == AR_PKT_MAX_VLAN))
 			return AR_PKT_VLAN_TOO_DEEP;
-		out->vlan[out->vlan_count++] = rd16(d + off) & 0x0fff;
+		id = rd16(d + off) & 0x0fff;
+		if (out->vlan_count < AR_PKT_TUPLE_VLAN) {
+			out->tuple.vlan[out->vlan_count] = id;
+			out->tuple.vlan_count = (uint8_t)(out->vlan_count + 1);
+		}
+		out->vlan[out->vlan_count++] = id;
 		type = rd16(d + off + 2);
 		off += VLAN_HLEN;
 	}
@@ -376,6 +389,7 @@ ar_pkt_decode(const uint8_t *data, uint32_t len, enum ar_pkt_link link, struct a
 	out->wscale = 0xff;
 	out->mss = 0;
 	out->urg_ptr = 0;
+	out->tcp_auth = 0;
 
 	switch ((int)link) {
 	case AR_LINK_ETHERNET:
@@ -471,9 +485,11 @@ lane(uint64_t w, uint64_t k)
  * A:q<->B:p apart. Each word then goes through its own lane, in parallel,
  * the lanes are summed and murmur3's fmix64 spreads the sum.
  *
- * The ports are read one by one and placed away from their memory layout:
- * one 32-bit load of both would wait for the decoder's two 16-bit stores
- * to retire (a failed store-to-load forward).
+ * The ports and VLAN ids are read one by one and placed away from their
+ * memory layout: one wider load of them would wait for the decoder's 16-bit
+ * stores to retire (a failed store-to-load forward). The VLAN ids do not
+ * depend on the direction; vlan_count is left out, so an untagged frame and
+ * a priority-tagged one (id 0) hash alike, as lib/flow keys them alike.
  */
 uint32_t
 ar_pkt_tuple_hash(const struct ar_pkt_tuple *t)
@@ -481,6 +497,7 @@ ar_pkt_tuple_hash(const struct ar_pkt_tuple *t)
 	uint64_t s0 = rd64h(t->src), s1 = rd64h(t->src + 8);
 	uint64_t d0 = rd64h(t->dst), d1 = rd64h(t->dst + 8);
 	uint64_t sp = t->sport, dp = t->dport;
+	uint64_t vl = (uint64_t)t->vlan[0] << 32 | t->vlan[1];
 	uint64_t a0, a1, b0, b1, meta, h;
 	bool swap;
 
@@ -494,7 +511,7 @@ ar_pkt_tuple_hash(const struct ar_pkt_tuple *t)
 
 	h = lane(a0, 0x87c37b91114253d5ULL) + lane(a1, 0x9e3779b97f4a7c15ULL) +
 	    lane(b0, 0xc2b2ae3d27d4eb4fULL) + lane(b1, 0x165667b19e3779f9ULL) +
-	    lane(meta, 0xd6e8feb86659fd93ULL);
+	    lane(meta, 0xd6e8feb86659fd93ULL) + lane(vl, 0xa0761d6478bd642fULL);
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;

@@ -213,6 +213,76 @@ test_anomaly_records_name_layer_and_event(void **state)
 	assert_non_null(strstr(line, want));
 }
 
+/* A response whose request was never seen has no latency or duration. */
+static void
+test_response_without_request_has_no_latency(void **state)
+{
+	(void)state;
+	struct tx_builder b;
+	builder_init(&b);
+	b.tx.resp_ts = 1700000005000000000ull;
+	b.tx.resp_end_ts = b.tx.resp_ts;
+	b.tx.status = 200;
+	b.tx.resp_body_len = 2;
+	b.tx.resp_wire_bytes = 40;
+	b.tx.flags = AR_HTTP_TX_RESP_SEEN | AR_HTTP_TX_RESP_COMPLETE;
+	struct ar_rec *r = (struct ar_rec *)rec_buf;
+	assert_int_equal(ar_rec_fill_http(r, sizeof(rec_buf), &b.tx), 0);
+	r->ts = b.tx.resp_end_ts;
+	tuple_v4(&r->tuple);
+	struct ar_eve_opts o = { 0 };
+	char line[2048];
+	size_t n = ar_eve_format(r, &o, line, sizeof(line));
+	line[n] = '\0';
+	assert_non_null(strstr(line, "\"transaction\":{\"request_bytes\":0,\"response_bytes\":40,"
+				     "\"request_body_length\":0,\"response_body_length\":2,"
+				     "\"complete\":true}}\n"));
+}
+
+/* "vlan" right after "event_type", as Suricata writes it, and only for tagged flows. */
+static void
+test_vlan_ids_follow_event_type(void **state)
+{
+	(void)state;
+	struct ar_rec *r = (struct ar_rec *)rec_buf;
+	memset(r, 0, sizeof(*r));
+	r->type = AR_REC_ANOMALY;
+	r->flow_id = 9;
+	r->pcap_cnt = 4;
+	tuple_v4(&r->tuple);
+	r->tuple.vlan_count = 2;
+	r->tuple.vlan[0] = 10;
+	r->tuple.vlan[1] = 4094;
+	r->anomaly = (struct ar_rec_anomaly){ .layer = AR_LAYER_STREAM,
+					      .side = 0,
+					      .code = AR_FLOW_AN_RST_REJECTED };
+	struct ar_eve_opts o = { 0 };
+	char line[1024];
+	size_t n = ar_eve_format(r, &o, line, sizeof(line));
+	line[n] = '\0';
+	assert_string_equal(
+		line,
+		"{\"timestamp\":\"1970-01-01T00:00:00.000000+0000\",\"flow_id\":9,\"pcap_cnt\":4,"
+		"\"event_type\":\"anomaly\",\"vlan\":[10,4094],\"src_ip\":\"10.0.0.1\","
+		"\"src_port\":40000,\"dest_ip\":\"10.0.0.2\",\"dest_port\":8080,\"proto\":\"TCP\","
+		"\"anomaly\":{\"type\":\"stream\",\"event\":\"rst_rejected\","
+		"\"direction\":\"to_server\"}}\n");
+
+	/* One tag, id 0 (a priority tag) included: Suricata shows it too. */
+	r->tuple.vlan_count = 1;
+	r->tuple.vlan[0] = 0;
+	r->tuple.vlan[1] = 0;
+	n = ar_eve_format(r, &o, line, sizeof(line));
+	line[n] = '\0';
+	assert_non_null(strstr(line, "\"event_type\":\"anomaly\",\"vlan\":[0],\"src_ip\":"));
+
+	r->tuple.vlan_count = 0;
+	n = ar_eve_format(r, &o, line, sizeof(line));
+	line[n] = '\0';
+	assert_non_null(strstr(line, "\"event_type\":\"anomaly\",\"src_ip\":"));
+	assert_null(strstr(line, "vlan"));
+}
+
 int
 main(void)
 {
@@ -223,6 +293,8 @@ main(void)
 		cmocka_unit_test(test_record_too_small_is_refused),
 		cmocka_unit_test(test_line_that_does_not_fit_gives_zero),
 		cmocka_unit_test(test_anomaly_records_name_layer_and_event),
+		cmocka_unit_test(test_response_without_request_has_no_latency),
+		cmocka_unit_test(test_vlan_ids_follow_event_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

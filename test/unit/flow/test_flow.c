@@ -473,6 +473,108 @@ test_ipv6_both_directions_find_one_flow(void **state)
 	done();
 }
 
+/* A packet of the default connection seen on VLAN @outer (and @inner for QinQ). */
+static int
+pkt_vlan(int dir, uint8_t nvlan, uint16_t outer, uint16_t inner, uint8_t flags, uint32_t seq,
+	 uint32_t ack, const char *data, uint64_t ts)
+{
+	struct ar_pkt_info pi =
+		tcp4(dir, CPORT, SPORT, flags, seq, ack, data, data ? (uint32_t)strlen(data) : 0);
+
+	pi.tuple.vlan_count = nvlan;
+	pi.tuple.vlan[0] = nvlan > 0 ? outer : 0;
+	pi.tuple.vlan[1] = nvlan > 1 ? inner : 0;
+	return ar_flow_process(R.t, &pi, ts);
+}
+
+static void
+test_same_five_tuple_on_two_vlans_is_two_flows(void **state)
+{
+	(void)state;
+	struct ar_flow_ops o = ops;
+	struct ar_flow_params p = params();
+	const struct ar_flow *f10, *f20;
+
+	o.on_flow_new = capture_new;
+	p.ops = &o;
+	table_with(&p);
+	assert_int_equal(pkt_vlan(C2S, 1, 10, 0, SYN, 1000, 0, NULL, 1), 0);
+	f10 = captured;
+	assert_int_equal(pkt_vlan(C2S, 1, 20, 0, SYN, 3000, 0, NULL, 2), 0);
+	f20 = captured;
+	assert_ptr_not_equal(f10, f20);
+	assert_int_equal(st()->flows_created, 2);
+	/* Each reply finds the flow of its own VLAN. */
+	assert_int_equal(pkt_vlan(S2C, 1, 20, 0, SYN | ACK, 7000, 3001, NULL, 3), 0);
+	assert_int_equal(pkt_vlan(S2C, 1, 10, 0, SYN | ACK, 5000, 1001, NULL, 4), 0);
+	assert_int_equal(pkt_vlan(C2S, 1, 10, 0, ACK, 1001, 5001, "ten", 5), 0);
+	assert_int_equal(pkt_vlan(C2S, 1, 20, 0, ACK, 3001, 7001, "twenty", 6), 0);
+	assert_int_equal(st()->flows_created, 2);
+	assert_int_equal(f10->pkts[C2S], 2);
+	assert_int_equal(f10->pkts[S2C], 1);
+	assert_int_equal(f10->bytes[C2S], 3);
+	assert_int_equal(f20->bytes[C2S], 6);
+	assert_int_equal(f10->tuple.vlan_count, 1);
+	assert_int_equal(f10->tuple.vlan[0], 10);
+	assert_int_equal(f20->tuple.vlan[0], 20);
+	assert_log("D0:3 D0:6 ");
+
+	/* QinQ: the inner id tells flows apart too, and the flow keeps both ids. */
+	assert_int_equal(pkt_vlan(C2S, 2, 10, 100, SYN, 1000, 0, NULL, 7), 0);
+	assert_int_equal(captured->tuple.vlan_count, 2);
+	assert_int_equal(captured->tuple.vlan[0], 10);
+	assert_int_equal(captured->tuple.vlan[1], 100);
+	assert_int_equal(pkt_vlan(C2S, 2, 10, 101, SYN, 1000, 0, NULL, 8), 0);
+	assert_int_equal(st()->flows_created, 4);
+	assert_int_equal(pkt_vlan(S2C, 2, 10, 101, SYN | ACK, 9000, 1001, NULL, 9), 0);
+	assert_int_equal(captured->tcp_state, AR_TCP_SYN_RECV);
+	assert_int_equal(st()->flows_created, 4);
+
+	/* Untagged and priority-tagged (id 0) frames are one flow, as in Suricata. */
+	assert_int_equal(pkt_vlan(C2S, 0, 0, 0, SYN, 1000, 0, NULL, 10), 0);
+	assert_int_equal(captured->tuple.vlan_count, 0);
+	assert_int_equal(pkt_vlan(S2C, 1, 0, 0, SYN | ACK, 5000, 1001, NULL, 11), 0);
+	assert_int_equal(st()->flows_created, 5);
+	assert_int_equal(captured->tcp_state, AR_TCP_SYN_RECV);
+	captured = NULL;
+	done();
+}
+
+/* A link that tags one direction only: with ignore_vlan both make one flow. */
+static void
+test_ignore_vlan_keys_on_the_five_tuple(void **state)
+{
+	(void)state;
+	struct ar_flow_ops o = ops;
+	struct ar_flow_params p = params();
+
+	o.on_flow_new = capture_new;
+	p.ops = &o;
+	p.ignore_vlan = true;
+	table_with(&p);
+	assert_int_equal(pkt_vlan(C2S, 1, 3136, 0, SYN, 1000, 0, NULL, 1), 0);
+	assert_int_equal(pkt_vlan(S2C, 0, 0, 0, SYN | ACK, 5000, 1001, NULL, 2), 0);
+	assert_int_equal(pkt_vlan(C2S, 1, 3136, 0, ACK, 1001, 5001, "GET", 3), 0);
+	assert_int_equal(pkt_vlan(S2C, 0, 0, 0, ACK, 5001, 1004, "200", 4), 0);
+	assert_int_equal(st()->flows_created, 1);
+	assert_stream(C2S, "GET");
+	assert_stream(S2C, "200");
+	/* The flow shows the ids of the packet that made it. */
+	assert_int_equal(captured->tuple.vlan_count, 1);
+	assert_int_equal(captured->tuple.vlan[0], 3136);
+	captured = NULL;
+	done();
+
+	/* Without it, the two directions are two flows, each one-sided. */
+	p.ignore_vlan = false;
+	table_with(&p);
+	assert_int_equal(pkt_vlan(C2S, 1, 3136, 0, SYN, 1000, 0, NULL, 1), 0);
+	assert_int_equal(pkt_vlan(S2C, 0, 0, 0, SYN | ACK, 5000, 1001, NULL, 2), 0);
+	assert_int_equal(st()->flows_created, 2);
+	captured = NULL;
+	done();
+}
+
 static void
 test_lone_ack_rst_fin_make_no_flow(void **state)
 {
@@ -835,6 +937,128 @@ test_new_syn_on_closed_flow_starts_a_new_flow(void **state)
 	done();
 }
 
+/*
+ * A packet of the default connection with a receive window @win (raw) and,
+ * for a SYN, a window scale @ws (0xff: none); @auth: a TCP-MD5/AO option.
+ */
+static int
+pkt_win(int dir, uint8_t flags, uint32_t seq, uint32_t ack, const char *data, uint16_t win,
+	uint8_t ws, uint8_t auth, uint64_t ts)
+{
+	struct ar_pkt_info pi =
+		tcp4(dir, CPORT, SPORT, flags, seq, ack, data, data ? (uint32_t)strlen(data) : 0);
+
+	pi.win = win;
+	pi.wscale = ws;
+	pi.tcp_auth = auth;
+	return ar_flow_process(R.t, &pi, ts);
+}
+
+/* Client ISN 1000 and server ISN 5000 as handshake(), windows scaled by 2^2 and 2^3. */
+static void
+handshake_win(uint8_t auth, uint64_t ts)
+{
+	assert_int_equal(pkt_win(C2S, SYN, 1000, 0, NULL, 64240, 2, auth, ts), 0);
+	assert_int_equal(pkt_win(S2C, SYN | ACK, 5000, 1001, NULL, 65160, 3, auth, ts), 0);
+	/* Windows now in units of 4 (client) and 8 (server) bytes. */
+	assert_int_equal(pkt_win(C2S, ACK, 1001, 5001, NULL, 1000, 0xff, 0, ts), 0);
+	assert_int_equal(pkt_win(S2C, ACK, 5001, 1001, NULL, 500, 0xff, 0, ts), 0);
+}
+
+static void
+test_rst_in_window_closes(void **state)
+{
+	(void)state;
+	table();
+	handshake_win(0, 1);
+	assert_int_equal(pkt_win(C2S, ACK, 1001, 5001, "abc", 1000, 0xff, 0, 2), 0);
+	/* The server's window is 500 * 8 = 4000 bytes from 1004: a RST at its last byte. */
+	assert_int_equal(pkt_win(C2S, RST, 1004 + 3999, 0, NULL, 0, 0xff, 0, 3), 0);
+	assert_log("N D0:3 E0 E1 ");
+	assert_int_equal(st()->rst_rejected, 0);
+	ar_flow_expire(R.t, 20);
+	assert_int_equal(st()->flows_ended[AR_FLOW_END_RST], 1);
+	assert_log("N D0:3 E0 E1 X:rst ");
+	done();
+}
+
+static void
+test_rst_out_of_window_counted_and_ignored(void **state)
+{
+	(void)state;
+	table();
+	handshake_win(0, 1);
+	assert_int_equal(pkt_win(C2S, ACK, 1001, 5001, "abc", 1000, 0xff, 0, 2), 0);
+	/* One past the server's window, then below what it acknowledged. */
+	assert_int_equal(pkt_win(C2S, RST, 1004 + 4000, 0, NULL, 0, 0xff, 0, 3), 0);
+	assert_int_equal(pkt_win(S2C, ACK, 5001, 1004, NULL, 500, 0xff, 0, 4), 0);
+	assert_int_equal(pkt_win(C2S, RST | ACK, 1003, 5001, NULL, 0, 0xff, 0, 5), 0);
+	/* The other way: the client's window is 1000 * 4 bytes from 5001. */
+	assert_int_equal(pkt_win(S2C, RST, 5001 + 4000, 0, NULL, 0, 0xff, 0, 6), 0);
+	assert_int_equal(st()->rst_rejected, 3);
+	assert_int_equal(R.anomalies[AR_FLOW_AN_RST_REJECTED], 3);
+	assert_int_equal(st()->flows_live, 1);
+	/* The stream goes on: data after the RSTs is reassembled. */
+	assert_int_equal(pkt_win(C2S, ACK, 1005, 5001, "e", 1000, 0xff, 0, 7), 0);
+	assert_int_equal(pkt_win(C2S, ACK, 1004, 5001, "d", 1000, 0xff, 0, 8), 0);
+	assert_int_equal(pkt_win(S2C, ACK, 5001, 1006, "ok", 500, 0xff, 0, 9), 0);
+	assert_stream(C2S, "abcde");
+	assert_stream(S2C, "ok");
+	assert_int_equal(st()->segments_after_close, 0);
+	assert_log("N D0:3 A0:rst_rejected A0:rst_rejected A1:rst_rejected D0:1 D0:1 D1:2 ");
+	/* A RST at the sender's next byte still ends it. */
+	assert_int_equal(pkt_win(S2C, RST, 5003, 0, NULL, 0, 0xff, 0, 10), 0);
+	assert_log("N D0:3 A0:rst_rejected A0:rst_rejected A1:rst_rejected D0:1 D0:1 D1:2 E0 E1 ");
+	assert_int_equal(st()->rst_rejected, 3);
+	assert_int_equal(st()->flows_live, 1);
+	done();
+}
+
+/*
+ * The evasion of suricata-verify security-4710: a RST at the right seq but
+ * with a TCP-MD5 option the server never agreed to; the server drops it and
+ * the request follows.
+ */
+static void
+test_rst_signed_unlike_the_handshake_ignored(void **state)
+{
+	(void)state;
+	table();
+	handshake_win(0, 1);
+	assert_int_equal(pkt_win(C2S, RST | ACK, 1001, 5001, NULL, 8192, 0xff, 1, 2), 0);
+	assert_int_equal(pkt_win(C2S, ACK | PSH, 1001, 5001, "GET /", 8192, 0xff, 0, 3), 0);
+	assert_int_equal(st()->rst_rejected, 1);
+	assert_stream(C2S, "GET /");
+	assert_log("N A0:rst_rejected D0:5 ");
+	done();
+
+	/* A connection signed from its SYN on: an unsigned RST is dropped, a signed one ends it. */
+	table();
+	handshake_win(1, 1);
+	assert_int_equal(pkt_win(S2C, RST, 5001, 0, NULL, 0, 0xff, 0, 2), 0);
+	assert_int_equal(st()->rst_rejected, 1);
+	assert_int_equal(pkt_win(S2C, RST, 5001, 0, NULL, 0, 0xff, 1, 3), 0);
+	assert_log("N A1:rst_rejected E0 E1 ");
+	done();
+}
+
+/* Without the handshake the window scale is unknown: taken as 14, the largest. */
+static void
+test_rst_midstream_window_scale_unknown(void **state)
+{
+	(void)state;
+	table();
+	assert_int_equal(pkt_win(C2S, ACK, 1001, 5001, "abc", 1000, 0xff, 0, 1), 0);
+	assert_int_equal(pkt_win(S2C, ACK, 5001, 1004, NULL, 2, 0xff, 0, 2), 0);
+	/* The server advertised 2 << 14 bytes: 1004 + 32767 is in, 1004 + 32768 out. */
+	assert_int_equal(pkt_win(C2S, RST, 1004 + 32768, 0, NULL, 0, 0xff, 0, 3), 0);
+	assert_int_equal(st()->rst_rejected, 1);
+	/* No SYN seen: a signed RST is not judged by its signature. */
+	assert_int_equal(pkt_win(C2S, RST, 1004 + 32767, 0, NULL, 0, 0xff, 1, 4), 0);
+	assert_log("N D0:3 A0:rst_rejected E0 E1 ");
+	done();
+}
+
 static void
 test_tfo_syn_data_delivered_when_accepted(void **state)
 {
@@ -1103,6 +1327,72 @@ test_ack_past_everything_held_gaps_to_the_ack(void **state)
 	done();
 }
 
+/* Captures often show an ACK before the data it acknowledges. */
+static void
+test_ack_before_its_data_is_no_gap(void **state)
+{
+	(void)state;
+	table();
+	handshake(1);
+	assert_int_equal(pkt(S2C, ACK, 5001, 1004, NULL, 2), 0);
+	assert_int_equal(pkt(S2C, ACK, 5001, 1007, NULL, 3), 0);
+	assert_int_equal(pkt(C2S, ACK, 1001, 5001, "abc", 4), 0);
+	assert_int_equal(pkt(C2S, ACK, 1004, 5001, "def", 5), 0);
+	assert_log("N D0:3 D0:3 ");
+	assert_int_equal(st()->gaps, 0);
+	assert_stream(C2S, "abcdef");
+	done();
+}
+
+/* It is a gap once data past the hole shows up: held data, or a FIN. */
+static void
+test_ack_ahead_is_a_gap_once_data_beyond_shows(void **state)
+{
+	(void)state;
+	table();
+	handshake(1);
+	assert_int_equal(pkt(S2C, ACK, 5001, 1007, NULL, 2), 0);
+	assert_int_equal(pkt(C2S, ACK, 1004, 5001, "def", 3), 0);
+	assert_log("N G0:3 D0:3 ");
+	/* Held data past the acknowledged part of a hole: that part is a gap. */
+	assert_int_equal(pkt(S2C, ACK, 5001, 1009, NULL, 4), 0);
+	assert_log("N G0:3 D0:3 ");
+	assert_int_equal(pkt(C2S, ACK, 1011, 5001, "kl", 5), 0);
+	assert_log("N G0:3 D0:3 G0:2 ");
+	assert_int_equal(pkt(C2S, ACK, 1007, 5001, "ghij", 6), 0);
+	assert_log("N G0:3 D0:3 G0:2 D0:2 D0:2 ");
+	/* A FIN past an acknowledged hole. */
+	assert_int_equal(pkt(S2C, ACK, 5001, 1016, NULL, 7), 0);
+	assert_log("N G0:3 D0:3 G0:2 D0:2 D0:2 ");
+	assert_int_equal(pkt(C2S, ACK | FIN, 1016, 5001, NULL, 8), 0);
+	assert_log("N G0:3 D0:3 G0:2 D0:2 D0:2 G0:3 E0 ");
+	assert_stream(C2S, "~~~def~~ijkl~~~");
+	assert_int_equal(st()->gap_bytes, 8);
+	done();
+}
+
+/* Acknowledged data never seen is a gap when the stream ends, by flush or RST. */
+static void
+test_ack_ahead_is_a_gap_at_stream_end(void **state)
+{
+	(void)state;
+	table();
+	handshake(1);
+	assert_int_equal(pkt(C2S, ACK, 1001, 5001, "ab", 2), 0);
+	assert_int_equal(pkt(S2C, ACK, 5001, 1006, NULL, 3), 0);
+	clear_log();
+	done();
+	assert_log("G0:3 X:shutdown ");
+
+	table();
+	handshake(1);
+	assert_int_equal(pkt(C2S, ACK, 1001, 5001, "ab", 2), 0);
+	assert_int_equal(pkt(S2C, ACK, 5001, 1006, NULL, 3), 0);
+	assert_int_equal(pkt(C2S, RST, 1006, 0, NULL, 4), 0);
+	assert_log("N D0:2 G0:3 E0 E1 ");
+	done();
+}
+
 static void
 test_flush_delivers_held_data_as_gap_then_data(void **state)
 {
@@ -1340,6 +1630,7 @@ test_names(void **state)
 	assert_string_equal(ar_flow_end_name(AR_FLOW_END_EVICTED), "evicted");
 	assert_string_equal(ar_flow_end_name(AR_FLOW_END_MAX), "unknown");
 	assert_string_equal(ar_flow_anomaly_name(AR_FLOW_AN_OVERLAP_DIFF), "overlap_diff");
+	assert_string_equal(ar_flow_anomaly_name(AR_FLOW_AN_RST_REJECTED), "rst_rejected");
 	assert_string_equal(ar_flow_anomaly_name(AR_FLOW_AN_MAX), "unknown");
 }
 
@@ -1353,6 +1644,8 @@ main(void)
 		cmocka_unit_test(test_tuple_and_counters_of_midstream_flow_by_higher_port),
 		cmocka_unit_test(test_midstream_equal_ports_first_sender_is_client),
 		cmocka_unit_test(test_ipv6_both_directions_find_one_flow),
+		cmocka_unit_test(test_same_five_tuple_on_two_vlans_is_two_flows),
+		cmocka_unit_test(test_ignore_vlan_keys_on_the_five_tuple),
 		cmocka_unit_test(test_lone_ack_rst_fin_make_no_flow),
 		cmocka_unit_test(test_non_tcp_udp_is_not_attached),
 		cmocka_unit_test(test_flow_ids_unique_and_never_zero),
@@ -1373,6 +1666,10 @@ main(void)
 		cmocka_unit_test(test_rst_delivers_held_data_as_gap_and_data),
 		cmocka_unit_test(test_data_past_fin_is_flagged),
 		cmocka_unit_test(test_new_syn_on_closed_flow_starts_a_new_flow),
+		cmocka_unit_test(test_rst_in_window_closes),
+		cmocka_unit_test(test_rst_out_of_window_counted_and_ignored),
+		cmocka_unit_test(test_rst_signed_unlike_the_handshake_ignored),
+		cmocka_unit_test(test_rst_midstream_window_scale_unknown),
 		cmocka_unit_test(test_tfo_syn_data_delivered_when_accepted),
 		cmocka_unit_test(test_tfo_syn_data_not_delivered_twice_when_refused),
 		cmocka_unit_test(test_missed_syn_ack_server_seq_from_client_ack),
@@ -1388,6 +1685,9 @@ main(void)
 		cmocka_unit_test(test_partial_retransmission_delivers_only_new_part),
 		cmocka_unit_test(test_missing_segment_gap_on_ack_with_exact_length),
 		cmocka_unit_test(test_ack_past_everything_held_gaps_to_the_ack),
+		cmocka_unit_test(test_ack_before_its_data_is_no_gap),
+		cmocka_unit_test(test_ack_ahead_is_a_gap_once_data_beyond_shows),
+		cmocka_unit_test(test_ack_ahead_is_a_gap_at_stream_end),
 		cmocka_unit_test(test_flush_delivers_held_data_as_gap_then_data),
 		cmocka_unit_test(test_per_flow_cap_drops_segment_and_gaps),
 		cmocka_unit_test(test_per_worker_cap_across_flows),

@@ -316,8 +316,8 @@ assert_tuple(const struct ar_pkt_info *i, int ipver, int proto)
 		assert_int_equal(i->tuple.sport, 5353);
 		assert_int_equal(i->tuple.dport, 53);
 	}
-	assert_int_equal(i->tuple.pad[0], 0);
-	assert_int_equal(i->tuple.pad[1], 0);
+	assert_int_equal(i->tuple.pad0, 0);
+	assert_memory_equal(i->tuple.pad1, zero, sizeof(i->tuple.pad1));
 }
 
 /*
@@ -473,9 +473,70 @@ test_vlan_depths(void **state)
 			assert_int_equal(r.info.vlan_count, n);
 			for (int i = 0; i < n; i++)
 				assert_int_equal(r.info.vlan[i], 100 + i);
+			/* The tuple keeps the outer two. */
+			assert_int_equal(r.info.tuple.vlan_count, n < 2 ? n : 2);
+			assert_int_equal(r.info.tuple.vlan[0], n > 0 ? 100 : 0);
+			assert_int_equal(r.info.tuple.vlan[1], n > 1 ? 101 : 0);
+			assert_tuple(&r.info, v, IPPROTO_TCP);
 			check_frame(&f, AR_LINK_ETHERNET, f.len);
 		}
 	}
+}
+
+/* An 802.1Q tag, then 802.1ad QinQ (outer S-tag, inner C-tag): the ids. */
+static void
+test_vlan_single_and_qinq_ids_in_tuple(void **state)
+{
+	static const uint8_t macs[12] = { 0 };
+	struct frame f;
+	struct res r;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	put(&f, macs, sizeof(macs));
+	put16(&f, 0x8100);
+	put16(&f, 0x2000 | 3136); /* PCP 1 */
+	put16(&f, 0x0800);
+	ipv4(&f, IPPROTO_TCP, 0);
+	tcp(&f, AR_TCP_ACK, NULL, 0);
+	finish(&f);
+	r = decode(&f, AR_LINK_ETHERNET);
+	assert_int_equal(r.r, AR_PKT_OK);
+	assert_int_equal(r.info.tuple.vlan_count, 1);
+	assert_int_equal(r.info.tuple.vlan[0], 3136);
+	assert_int_equal(r.info.tuple.vlan[1], 0);
+
+	memset(&f, 0, sizeof(f));
+	put(&f, macs, sizeof(macs));
+	put16(&f, 0x88a8);
+	put16(&f, 20); /* service tag, PCP 0 */
+	put16(&f, 0x8100);
+	put16(&f, 0xf000 | 4094); /* PCP 7, DEI: masked off */
+	put16(&f, 0x86dd);
+	ipv6(&f, IPPROTO_TCP);
+	tcp(&f, AR_TCP_ACK, NULL, 0);
+	finish(&f);
+	r = decode(&f, AR_LINK_ETHERNET);
+	assert_int_equal(r.r, AR_PKT_OK);
+	assert_int_equal(r.info.vlan_count, 2);
+	assert_int_equal(r.info.tuple.vlan_count, 2);
+	assert_int_equal(r.info.tuple.vlan[0], 20);
+	assert_int_equal(r.info.tuple.vlan[1], 4094);
+	assert_tuple(&r.info, 6, IPPROTO_TCP);
+
+	/* A priority tag (id 0) is a tag: counted, id 0. */
+	memset(&f, 0, sizeof(f));
+	put(&f, macs, sizeof(macs));
+	put16(&f, 0x8100);
+	put16(&f, 0xa000);
+	put16(&f, 0x0800);
+	ipv4(&f, IPPROTO_TCP, 0);
+	tcp(&f, AR_TCP_ACK, NULL, 0);
+	finish(&f);
+	r = decode(&f, AR_LINK_ETHERNET);
+	assert_int_equal(r.r, AR_PKT_OK);
+	assert_int_equal(r.info.tuple.vlan_count, 1);
+	assert_int_equal(r.info.tuple.vlan[0], 0);
 }
 
 static void
@@ -501,6 +562,9 @@ test_sll_with_vlan(void **state)
 	assert_int_equal(r.info.vlan_count, 2);
 	assert_int_equal(r.info.vlan[0], 100);
 	assert_int_equal(r.info.vlan[1], 101);
+	assert_int_equal(r.info.tuple.vlan_count, 2);
+	assert_int_equal(r.info.tuple.vlan[0], 100);
+	assert_int_equal(r.info.tuple.vlan[1], 101);
 	check_frame(&f, AR_LINK_LINUX_SLL, f.len);
 }
 
@@ -662,6 +726,46 @@ test_tcp_syn_options(void **state)
 	assert_int_equal(r.r, AR_PKT_OK);
 	assert_int_equal(r.info.mss, 0);
 	assert_int_equal(r.info.wscale, 0xff);
+}
+
+/* TCP-MD5 and TCP-AO options are flagged on SYN and RST, the only segments looked at. */
+static void
+test_tcp_auth_option_on_syn_and_rst(void **state)
+{
+	/* NOP, NOP, MD5 (kind 19, 18 bytes): a 20-byte option block. */
+	static const uint8_t md5[20] = {
+		1,    1,    19,   18,   0xc5, 0x73, 0xf6, 0xbc, 0x7d, 0xba,
+		0x9c, 0xf6, 0xc6, 0x95, 0xd6, 0x8a, 0xff, 0x10, 0x38, 0xe2
+	};
+	/* TCP-AO (kind 29): key id 166, rnext key id 40, no MAC bytes here. */
+	static const uint8_t ao[4] = { 29, 4, 166, 40 };
+	static const uint8_t md5_short[4] = { 19, 4, 0, 0 }; /* wrong length: not MD5 */
+	/* A window scale and an MSS on a RST: not taken. */
+	static const uint8_t ws_mss[8] = { 3, 3, 7, 1, 2, 4, 0x05, 0xb4 };
+	struct res r;
+
+	(void)state;
+	r = syn_with(md5, sizeof(md5), AR_TCP_RST | AR_TCP_ACK);
+	assert_int_equal(r.r, AR_PKT_OK);
+	assert_int_equal(r.info.tcp_auth, 1);
+	r = syn_with(ao, sizeof(ao), AR_TCP_RST);
+	assert_int_equal(r.info.tcp_auth, 1);
+	r = syn_with(md5, sizeof(md5), AR_TCP_SYN);
+	assert_int_equal(r.info.tcp_auth, 1);
+	r = syn_with(md5_short, sizeof(md5_short), AR_TCP_RST);
+	assert_int_equal(r.r, AR_PKT_OK);
+	assert_int_equal(r.info.tcp_auth, 0);
+	/* Data segments are not looked at. */
+	r = syn_with(md5, sizeof(md5), AR_TCP_ACK | AR_TCP_PSH);
+	assert_int_equal(r.info.tcp_auth, 0);
+	r = syn_with(ws_mss, sizeof(ws_mss), AR_TCP_RST);
+	assert_int_equal(r.info.tcp_auth, 0);
+	assert_int_equal(r.info.wscale, 0xff);
+	assert_int_equal(r.info.mss, 0);
+	r = syn_with(ws_mss, sizeof(ws_mss), AR_TCP_SYN);
+	assert_int_equal(r.info.wscale, 7);
+	assert_int_equal(r.info.mss, 1460);
+	assert_int_equal(r.info.tcp_auth, 0);
 }
 
 static void
@@ -1105,10 +1209,17 @@ test_hash_symmetric(void **state)
 	ar_pkt_tuple_reverse(&t, &r);
 	assert_int_equal(ar_pkt_tuple_hash(&t), ar_pkt_tuple_hash(&r));
 
-	/* IPv6, from a decoded frame. */
+	/* IPv6, from a decoded frame; and with QinQ tags, which both directions carry. */
 	build_tcp(&f, AR_LINK_ETHERNET, 6, 0);
 	d = decode(&f, AR_LINK_ETHERNET);
 	ar_pkt_tuple_reverse(&d.info.tuple, &r);
+	assert_int_equal(ar_pkt_tuple_hash(&d.info.tuple), ar_pkt_tuple_hash(&r));
+	build_tcp(&f, AR_LINK_ETHERNET, 4, 2);
+	d = decode(&f, AR_LINK_ETHERNET);
+	ar_pkt_tuple_reverse(&d.info.tuple, &r);
+	assert_int_equal(r.vlan_count, 2);
+	assert_int_equal(r.vlan[0], 100);
+	assert_int_equal(r.vlan[1], 101);
 	assert_int_equal(ar_pkt_tuple_hash(&d.info.tuple), ar_pkt_tuple_hash(&r));
 }
 
@@ -1143,6 +1254,26 @@ test_hash_tells_tuples_apart(void **state)
 	t = base;
 	t.family = AR_AF_INET6;
 	assert_int_not_equal(ar_pkt_tuple_hash(&t), h);
+	/* Another VLAN, outer or inner, or the two ids swapped. */
+	t = base;
+	t.vlan_count = 1;
+	t.vlan[0] = 10;
+	assert_int_not_equal(ar_pkt_tuple_hash(&t), h);
+	uint32_t h10 = ar_pkt_tuple_hash(&t);
+	t.vlan[0] = 11;
+	assert_int_not_equal(ar_pkt_tuple_hash(&t), h10);
+	t.vlan_count = 2;
+	t.vlan[0] = 10;
+	t.vlan[1] = 11;
+	assert_int_not_equal(ar_pkt_tuple_hash(&t), h10);
+	uint32_t h1011 = ar_pkt_tuple_hash(&t);
+	t.vlan[0] = 11;
+	t.vlan[1] = 10;
+	assert_int_not_equal(ar_pkt_tuple_hash(&t), h1011);
+	/* The count is not hashed: untagged and priority-tagged (id 0) are alike. */
+	t = base;
+	t.vlan_count = 1;
+	assert_int_equal(ar_pkt_tuple_hash(&t), h);
 
 	/* Clients of one server on sequential ports: no collisions, flat buckets. */
 	for (int i = 0; i < N; i++) {
@@ -1218,6 +1349,7 @@ main(void)
 		cmocka_unit_test(test_eth_ipv4_udp_fields),
 		cmocka_unit_test(test_every_link_type_and_truncation),
 		cmocka_unit_test(test_vlan_depths),
+		cmocka_unit_test(test_vlan_single_and_qinq_ids_in_tuple),
 		cmocka_unit_test(test_vlan_too_deep),
 		cmocka_unit_test(test_sll_with_vlan),
 		cmocka_unit_test(test_null_link_families),
@@ -1226,6 +1358,7 @@ main(void)
 		cmocka_unit_test(test_udp_length_shorter_than_ip),
 		cmocka_unit_test(test_snapped_capture_decodes_what_is_there),
 		cmocka_unit_test(test_tcp_syn_options),
+		cmocka_unit_test(test_tcp_auth_option_on_syn_and_rst),
 		cmocka_unit_test(test_tcp_malformed_options_not_fatal),
 		cmocka_unit_test(test_ipv6_each_extension_header),
 		cmocka_unit_test(test_ipv6_chain_of_eight_ok_nine_too_long),
