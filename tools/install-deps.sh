@@ -6,12 +6,14 @@ set -euo pipefail
 packages=(
 	# build
 	gcc meson ninja-build pkg-config clang-format
-	libdpdk-dev libpcap-dev libyaml-dev
+	libdpdk-dev libpcap-dev libyaml-dev libhyperscan-dev
 	# tests
 	libcmocka-dev python3 python3-yaml
 	iproute2 ethtool tcpdump procps
 	# benchmark reference and instruction counts
 	libhtp-dev valgrind
+	# detection benchmark reference
+	libmodsecurity-dev modsecurity-crs
 )
 
 missing=()

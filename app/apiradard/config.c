@@ -4,6 +4,7 @@
  * checked for type and range once, with the file and line in any error.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,15 +44,22 @@ ard_config_defaults(struct ard_config *c)
 	c->eve.field_cap = 8192;
 	c->eve.header_cap = 128;
 	c->stats_interval_ns = 10 * NS_PER_S;
+	c->detect = true;
+	c->value_cap = 65536;
 }
 
-static const char *const top_keys[] = { "capture", "eal", "flow", "http", "output", NULL };
+static const char *const top_keys[] = {
+	"capture", "eal", "flow", "http", "detect", "output", NULL
+};
+static const char *const detect_keys[] = { "enabled", "rules", "value_cap", NULL };
 static const char *const capture_keys[] = { "workers",   "burst", "mbufs", "rx_descriptors",
 					    "ring_size", "ports", NULL };
 static const char *const port_keys[] = { "device", NULL };
 static const char *const eal_keys[] = { "hugepages", "memory", NULL };
-static const char *const flow_keys[] = { "max_flows",      "timeout_new", "timeout_established",
-					 "timeout_closed", "reassembly",  NULL };
+static const char *const flow_keys[] = {
+	"max_flows", "timeout_new", "timeout_established", "timeout_closed", "reassembly",
+	"vlan",      NULL
+};
 static const char *const reasm_keys[] = { "flow_cap", "worker_cap", "overlap", NULL };
 static const char *const http_keys[] = { "max_line",     "max_header_count", "max_header_bytes",
 					 "arena",        "body_capture",     "max_transactions",
@@ -157,6 +165,12 @@ load_flow(struct ard_config *c, const struct ar_conf *m, char *err, size_t errle
 	    (rc = ar_conf_duration(ar_conf_get(m, "timeout_closed"), 0, 86400 * NS_PER_S,
 				   &f->timeout_closed_ns, err, errlen)))
 		return rc;
+	/* vlan: key (the VLAN ids are part of a flow's key) or ignore */
+	static const char *const vl[] = { "key", "ignore", NULL };
+	unsigned vi = f->ignore_vlan;
+	if ((rc = ar_conf_enum(ar_conf_get(m, "vlan"), vl, &vi, err, errlen)) != 0)
+		return rc;
+	f->ignore_vlan = vi == 1;
 	const struct ar_conf *r = ar_conf_get(m, "reassembly");
 	if (r == NULL)
 		return 0;
@@ -191,6 +205,69 @@ load_http(struct ard_config *c, const struct ar_conf *m, char *err, size_t errle
 	    (rc = ar_conf_bool(ar_conf_get(m, "headers"), &h->log_headers, err, errlen)))
 		return rc;
 	h->max_pipeline = (uint16_t)pipeline;
+	return 0;
+}
+
+/*
+ * Adds a rule path; a relative one is taken from the directory of the
+ * config file that names it, so a config and its rules move together.
+ */
+int
+ard_config_add_rules(struct ard_config *c, const char *path, const char *base_file, char *err,
+		     size_t errlen)
+{
+	if (c->n_rule_paths == AR_MAX_RULE_PATHS) {
+		snprintf(err, errlen, "more than %d rule paths", AR_MAX_RULE_PATHS);
+		return -EINVAL;
+	}
+	char *dst = c->rule_paths[c->n_rule_paths];
+	size_t cap = sizeof(c->rule_paths[0]);
+	int n;
+	if (path[0] != '/' && base_file != NULL) {
+		char tmp[4096];
+		snprintf(tmp, sizeof(tmp), "%s", base_file);
+		n = snprintf(dst, cap, "%s/%s", dirname(tmp), path);
+	} else {
+		n = snprintf(dst, cap, "%s", path);
+	}
+	if (n < 0 || (size_t)n >= cap) {
+		snprintf(err, errlen, "rule path `%s`: too long", path);
+		return -EINVAL;
+	}
+	c->n_rule_paths++;
+	return 0;
+}
+
+static int
+load_detect(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
+{
+	int rc;
+	if (m == NULL)
+		return 0;
+	if ((rc = ar_conf_check_keys(m, detect_keys, err, errlen)) != 0 ||
+	    (rc = ar_conf_bool(ar_conf_get(m, "enabled"), &c->detect, err, errlen)) ||
+	    (rc = u32_key(m, "value_cap", 256, 1u << 24, &c->value_cap, true, err, errlen)))
+		return rc;
+	const struct ar_conf *r = ar_conf_get(m, "rules");
+	if (r == NULL)
+		return 0;
+	const struct ar_conf *one = r->type == AR_CONF_SEQ ? r->child : r;
+	for (; one != NULL; one = r->type == AR_CONF_SEQ ? one->next : NULL) {
+		const char *path = NULL;
+		if (one->type != AR_CONF_SCALAR) {
+			snprintf(err, errlen, "%s:%u: `rules`: a path or a list of paths",
+				 one->file, one->line);
+			return -EINVAL;
+		}
+		if ((rc = ar_conf_str(one, &path, err, errlen)) != 0)
+			return rc;
+		if ((rc = ard_config_add_rules(c, path, one->file, err, errlen)) != 0) {
+			char tmp[512];
+			snprintf(tmp, sizeof(tmp), "%s:%u: %s", one->file, one->line, err);
+			snprintf(err, errlen, "%s", tmp);
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -232,6 +309,7 @@ ard_config_load(struct ard_config *c, const char *path, char *err, size_t errlen
 	    (rc = load_eal(c, ar_conf_get(root, "eal"), err, errlen)) != 0 ||
 	    (rc = load_flow(c, ar_conf_get(root, "flow"), err, errlen)) != 0 ||
 	    (rc = load_http(c, ar_conf_get(root, "http"), err, errlen)) != 0 ||
+	    (rc = load_detect(c, ar_conf_get(root, "detect"), err, errlen)) != 0 ||
 	    (rc = load_output(c, ar_conf_get(root, "output"), err, errlen)) != 0)
 		goto out_free;
 out_free:
@@ -242,6 +320,9 @@ out_free:
 int
 ard_config_check(struct ard_config *c, char *err, size_t errlen)
 {
+	/* inspection reads the header lists, so they are kept when it is on */
+	if (c->detect && c->n_rule_paths > 0)
+		c->http.log_headers = true;
 	if (c->n_ports == 0) {
 		snprintf(err, errlen,
 			 "no ports: give a capture with -r or `capture: ports:` in "

@@ -12,7 +12,8 @@
 #include "ar_pkt.h"
 #include "ar_port.h"
 
-#define AR_MAX_WORKERS 64
+#define AR_MAX_WORKERS    64
+#define AR_MAX_RULE_PATHS 16
 
 /* The whole configuration, validated once at load; read-only afterwards. */
 struct ard_config {
@@ -31,6 +32,11 @@ struct ard_config {
 	struct ar_flow_params flow;
 	/* http */
 	struct ar_http_params http;
+	/* detection */
+	bool detect;           /* inspect transactions with the rule set */
+	unsigned n_rule_paths; /* rule files or directories */
+	char rule_paths[AR_MAX_RULE_PATHS][4096];
+	uint32_t value_cap; /* longest value inspected, bytes */
 	/* output */
 	char log_dir[4096];
 	struct ar_eve_opts eve;
@@ -47,6 +53,13 @@ void ard_config_defaults(struct ard_config *c);
  * "<file>:<line>: ..." in @err.
  */
 int ard_config_load(struct ard_config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Adds a rule file or directory; a relative @path is taken from the
+ * directory of @base_file (NULL: from the working directory).
+ */
+int ard_config_add_rules(struct ard_config *c, const char *path, const char *base_file, char *err,
+			 size_t errlen);
 
 /* Cross-field checks after command-line overrides. */
 int ard_config_check(struct ard_config *c, char *err, size_t errlen);

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,9 @@ struct opts {
 	const char *log_dir;
 	const char *captures[AR_PORT_MAX];
 	unsigned n_captures;
+	const char *rules[AR_MAX_RULE_PATHS];
+	unsigned n_rules;
+	bool no_detect;
 	int workers;
 	int verbose;
 };
@@ -43,13 +47,18 @@ struct opts {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: apiradard [-c CONFIG] [-r CAPTURE ...] [-l DIR] [-w WORKERS] [-v]\n"
+	fprintf(f, "usage: apiradard [-c CONFIG] [-r CAPTURE ...] [-l DIR] [-w WORKERS] [-R RULES "
+		   "...]\n"
+		   "                 [--no-detect] [-v]\n"
 		   "\n"
 		   "  -c, --config FILE    YAML configuration (default: built-in defaults)\n"
 		   "  -r, --read FILE      analyse a capture file offline and exit at its end;\n"
 		   "                       repeat for several files, read in order\n"
 		   "  -l, --log-dir DIR    write eve.json to DIR (default: output.dir, else .)\n"
 		   "  -w, --workers N      worker cores (default: capture.workers)\n"
+		   "  -R, --rules PATH     rule file or directory, instead of detect.rules;\n"
+		   "                       repeat for several\n"
+		   "      --no-detect      no inspection (detect.enabled: false)\n"
 		   "  -v, --verbose        more log lines (twice: DPDK's too)\n"
 		   "  -h, --help           this text\n"
 		   "  -V, --version        print the version\n");
@@ -63,6 +72,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "read", required_argument, NULL, 'r' },
 		{ "log-dir", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "no-detect", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -70,7 +81,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:r:l:w:vhV", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:r:l:w:R:vhV", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -84,6 +95,16 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'l':
 			o->log_dir = optarg;
+			break;
+		case 'R':
+			if (o->n_rules == AR_MAX_RULE_PATHS) {
+				AR_ERR("at most %d rule paths (-R)", AR_MAX_RULE_PATHS);
+				return -1;
+			}
+			o->rules[o->n_rules++] = optarg;
+			break;
+		case 'D':
+			o->no_detect = true;
 			break;
 		case 'w': {
 			char *end;
@@ -224,15 +245,20 @@ eal_start(const struct ard_config *cfg, int verbose, const char *argv0)
 	return 0;
 }
 
+static atomic_bool reload_asked;
+
 static void
 on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		atomic_store(&reload_asked, true);
+		return;
+	}
 	ard_worker_stop_all();
 }
 
 static void
-print_summary(struct ard_output *o, double secs)
+print_summary(struct ard_output *o, double secs, const char *detect_note)
 {
 	struct ard_wsnap t;
 	ard_output_totals(o, &t);
@@ -267,6 +293,9 @@ print_summary(struct ard_output *o, double secs)
 		an += t.http.anomalies[a];
 	printf("  http: %" PRIu64 " transactions (%" PRIu64 " incomplete), %" PRIu64 " anomalies\n",
 	       t.http.tx_done, t.http.tx_incomplete, an);
+	printf("  detection: %s; %" PRIu64 " transactions inspected, %" PRIu64 " alerts, %" PRIu64
+	       " pii\n",
+	       detect_note, w->inspected, w->alerts, w->pii);
 	printf("  events: %" PRIu64 " written to %s", o->written, o->path);
 	uint64_t lost = w->events_lost_pool + w->events_lost_ring + w->events_too_big +
 			o->too_long + o->write_errors;
@@ -302,6 +331,17 @@ main(int argc, char **argv)
 		cfg.workers = (uint32_t)o.workers;
 	if (o.log_dir != NULL)
 		snprintf(cfg.log_dir, sizeof(cfg.log_dir), "%s", o.log_dir);
+	if (o.n_rules > 0) {
+		cfg.n_rule_paths = 0;
+		cfg.detect = true;
+		for (unsigned i = 0; i < o.n_rules; i++)
+			if (ard_config_add_rules(&cfg, o.rules[i], NULL, err, sizeof(err)) != 0) {
+				AR_ERR("%s", err);
+				return 2;
+			}
+	}
+	if (o.no_detect)
+		cfg.detect = false;
 	if (ard_config_check(&cfg, err, sizeof(err)) != 0) {
 		AR_ERR("%s", err);
 		return 2;
@@ -325,14 +365,31 @@ main(int argc, char **argv)
 		cfg.workers = 1;
 	}
 
-	if (eal_start(&cfg, o.verbose, argv[0]) != 0)
+	/* rules first: a rule that does not compile is a start-up error */
+	static struct ard_detect detect;
+	if (ard_detect_init(&detect, &cfg, cfg.workers, err, sizeof(err)) != 0) {
+		AR_ERR("%s", err);
+		return 2;
+	}
+	const struct ar_ruleset *rs = ard_detect_get(&detect);
+	char detect_note[96];
+	if (rs != NULL)
+		snprintf(detect_note, sizeof(detect_note), "%u rules", ar_ruleset_count(rs));
+	else
+		snprintf(detect_note, sizeof(detect_note), "off (%s)",
+			 cfg.detect ? "no rules: detect.rules or -R" : "disabled");
+
+	if (eal_start(&cfg, o.verbose, argv[0]) != 0) {
+		ard_detect_fini(&detect);
 		return 1;
+	}
 	if (ar_port_ts_init() != 0) {
 		AR_ERR("cannot register the mbuf timestamp field: %s", rte_strerror(rte_errno));
 		goto out_eal;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 
 	uint32_t rec_size = (uint32_t)(sizeof(struct ar_rec) + 2 * cfg.http.arena_size);
 	rec_size = RTE_ALIGN_CEIL(rec_size, 64);
@@ -367,7 +424,7 @@ main(int argc, char **argv)
 	}
 	unsigned n_workers = 0;
 	for (uint32_t w = 0; w < cfg.workers; w++) {
-		if ((rc = ard_worker_init(&workers[w], w, &cfg, recs, rec_size)) != 0) {
+		if ((rc = ard_worker_init(&workers[w], w, &cfg, recs, rec_size, &detect)) != 0) {
 			AR_ERR("worker %u: cannot allocate its tables: %s (lower `flow: max_flows` "
 			       "or `http: max_transactions`)",
 			       w, strerror(-rc));
@@ -387,6 +444,14 @@ main(int argc, char **argv)
 		AR_ERR("%s", err);
 		goto out_workers;
 	}
+	out.detect = &detect;
+	out.reload_asked = &reload_asked;
+	if ((rc = ard_detect_start(&detect)) != 0) {
+		AR_ERR("cannot start the rule reload thread: %s", strerror(-rc));
+		rc = 1;
+		ard_output_close(&out);
+		goto out_workers;
+	}
 
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -404,12 +469,13 @@ main(int argc, char **argv)
 		n_workers = wi;
 	}
 	if (!cfg.offline)
-		AR_INFO("capturing on %u port(s) with %u worker(s); events to %s", cfg.n_ports,
-			n_workers, out.path);
+		AR_INFO("capturing on %u port(s) with %u worker(s); detection: %s; events to %s",
+			cfg.n_ports, n_workers, detect_note, out.path);
 	ard_output_run(&out);
 	rte_eal_mp_wait_lcore();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	print_summary(&out, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	print_summary(&out, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+		      detect_note);
 	ard_output_close(&out);
 	rc = out.write_errors ? 1 : 0;
 
@@ -423,5 +489,6 @@ out_eal:
 	rte_mempool_free(recs);
 	rte_mempool_free(mbufs);
 	rte_eal_cleanup();
+	ard_detect_fini(&detect);
 	return rc;
 }

@@ -32,7 +32,12 @@ ard_output_open(struct ard_output *o, const struct ard_config *cfg, struct ard_w
 	o->n_workers = n;
 	o->line_cap = 1u << 20;
 	o->line = malloc(o->line_cap);
-	if (o->line == NULL) {
+	o->by_rule = calloc(ARD_MAX_RULE_COUNTS, sizeof(*o->by_rule));
+	if (o->line == NULL || o->by_rule == NULL) {
+		free(o->line);
+		free(o->by_rule);
+		o->line = NULL;
+		o->by_rule = NULL;
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -42,7 +47,9 @@ ard_output_open(struct ard_output *o, const struct ard_config *cfg, struct ard_w
 		int e = errno;
 		snprintf(err, errlen, "cannot open `%s` for writing: %s", o->path, strerror(e));
 		free(o->line);
+		free(o->by_rule);
 		o->line = NULL;
+		o->by_rule = NULL;
 		return -e;
 	}
 	setvbuf(o->eve, NULL, _IOFBF, 1u << 20);
@@ -58,7 +65,34 @@ ard_output_close(struct ard_output *o)
 		o->write_errors++;
 	o->eve = NULL;
 	free(o->line);
+	free(o->by_rule);
 	o->line = NULL;
+	o->by_rule = NULL;
+}
+
+/* One more event of rule @id. */
+static void
+count_rule(struct ard_output *o, uint32_t id)
+{
+	unsigned lo = 0, hi = o->n_by_rule;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (o->by_rule[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->n_by_rule && o->by_rule[lo].id == id) {
+		o->by_rule[lo].n++;
+		return;
+	}
+	if (o->n_by_rule == ARD_MAX_RULE_COUNTS) {
+		o->by_rule_capped++;
+		return;
+	}
+	memmove(&o->by_rule[lo + 1], &o->by_rule[lo], (o->n_by_rule - lo) * sizeof(*o->by_rule));
+	o->by_rule[lo] = (struct ard_rule_count){ .id = id, .n = 1 };
+	o->n_by_rule++;
 }
 
 static void
@@ -77,7 +111,10 @@ drain(struct ard_output *o, struct ard_worker *w)
 	void *recs[64];
 	unsigned n = rte_ring_sc_dequeue_burst(w->ring, recs, RTE_DIM(recs), NULL);
 	for (unsigned i = 0; i < n; i++) {
-		size_t len = ar_eve_format(recs[i], &o->cfg->eve, o->line, o->line_cap);
+		const struct ar_rec *r = recs[i];
+		if (r->type == AR_REC_ALERT || r->type == AR_REC_PII)
+			count_rule(o, r->detect.rule_id);
+		size_t len = ar_eve_format(r, &o->cfg->eve, o->line, o->line_cap);
 		if (len == 0)
 			o->too_long++;
 		else
@@ -88,6 +125,20 @@ drain(struct ard_output *o, struct ard_worker *w)
 	return n;
 }
 
+/*
+ * Adds counter struct @x into @d. Every member of the counter structs is a
+ * uint64_t; a member of another type would make the size check below fail
+ * only if it changed the size, so the structs say so in their headers.
+ */
+#define SUM_COUNTERS(d, x)                                                                         \
+	do {                                                                                       \
+		_Static_assert(sizeof(*(d)) % sizeof(uint64_t) == 0, "u64 counters");              \
+		uint64_t *d_ = (uint64_t *)(d);                                                    \
+		const uint64_t *x_ = (const uint64_t *)(x);                                        \
+		for (size_t k_ = 0; k_ < sizeof(*(d)) / sizeof(uint64_t); k_++)                    \
+			d_[k_] += x_[k_];                                                          \
+	} while (0)
+
 void
 ard_output_totals(struct ard_output *o, struct ard_wsnap *sum)
 {
@@ -95,18 +146,10 @@ ard_output_totals(struct ard_output *o, struct ard_wsnap *sum)
 	for (unsigned i = 0; i < o->n_workers; i++) {
 		struct ard_wsnap s;
 		ard_worker_snapshot(&o->workers[i], &s);
-		/* every member of the three structs is a uint64_t counter */
-		uint64_t *d = (uint64_t *)&sum->w, *x = (uint64_t *)&s.w;
-		for (size_t k = 0; k < sizeof(s.w) / 8; k++)
-			d[k] += x[k];
-		d = (uint64_t *)&sum->flow;
-		x = (uint64_t *)&s.flow;
-		for (size_t k = 0; k < sizeof(s.flow) / 8; k++)
-			d[k] += x[k];
-		d = (uint64_t *)&sum->http;
-		x = (uint64_t *)&s.http;
-		for (size_t k = 0; k < sizeof(s.http) / 8; k++)
-			d[k] += x[k];
+		SUM_COUNTERS(&sum->w, &s.w);
+		SUM_COUNTERS(&sum->flow, &s.flow);
+		SUM_COUNTERS(&sum->http, &s.http);
+		SUM_COUNTERS(&sum->match, &s.match);
 	}
 }
 
@@ -140,6 +183,43 @@ stats_ports(struct ar_json *j, const struct ard_config *cfg)
 		ar_json_obj_close(j);
 	}
 	ar_json_arr_close(j);
+}
+
+static void
+stats_detect(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t)
+{
+	const struct ar_match_stats *m = &t->match;
+	const struct ar_ruleset *rs = o->detect ? ard_detect_get(o->detect) : NULL;
+	char id[16];
+	ar_json_key(j, "detect");
+	ar_json_obj_open(j);
+	ar_json_kv_bool(j, "enabled", rs != NULL);
+	if (o->detect) {
+		/* the set may be swapped while we read its size: only a count */
+		ar_json_kv_u64(j, "reloads", atomic_load(&o->detect->reloads));
+		ar_json_kv_u64(j, "reload_errors", atomic_load(&o->detect->reload_errors));
+	}
+	ar_json_kv_u64(j, "inspected", t->w.inspected);
+	ar_json_kv_u64(j, "alerts", t->w.alerts);
+	ar_json_kv_u64(j, "pii", t->w.pii);
+	ar_json_kv_u64(j, "fields", m->fields);
+	ar_json_kv_u64(j, "bytes", m->bytes);
+	ar_json_kv_u64(j, "hits_capped", m->hits_capped);
+	ar_json_kv_u64(j, "fields_cut", m->fields_cut);
+	ar_json_kv_u64(j, "fields_capped", m->fields_capped);
+	ar_json_kv_u64(j, "headers_capped", t->w.headers_capped);
+	ar_json_kv_u64(j, "body_invalid", m->body_invalid);
+	ar_json_kv_u64(j, "body_too_deep", m->body_too_deep);
+	ar_json_kv_u64(j, "scan_errors", m->scan_errors);
+	ar_json_key(j, "by_rule");
+	ar_json_obj_open(j);
+	for (unsigned i = 0; i < o->n_by_rule; i++) {
+		snprintf(id, sizeof(id), "%u", o->by_rule[i].id);
+		ar_json_kv_u64(j, id, o->by_rule[i].n);
+	}
+	ar_json_obj_close(j);
+	ar_json_kv_u64(j, "by_rule_capped", o->by_rule_capped);
+	ar_json_obj_close(j);
 }
 
 static void
@@ -192,6 +272,7 @@ stats_body(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t, u
 	ar_json_kv_u64(j, "dropped_cap", f->segments_dropped_cap);
 	ar_json_kv_u64(j, "gaps", f->gaps);
 	ar_json_kv_u64(j, "gap_bytes", f->gap_bytes);
+	ar_json_kv_u64(j, "rst_rejected", f->rst_rejected);
 	ar_json_kv_u64(j, "reassembly_memory", f->ooo_bytes);
 	ar_json_kv_u64(j, "reassembly_memory_max", f->ooo_bytes_max);
 	ar_json_obj_close(j);
@@ -212,6 +293,8 @@ stats_body(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t, u
 			ar_json_kv_u64(j, ar_http_anomaly_name(a), h->anomalies[a]);
 	ar_json_obj_close(j);
 	ar_json_obj_close(j);
+
+	stats_detect(j, o, t);
 
 	ar_json_key(j, "events");
 	ar_json_obj_open(j);
@@ -270,6 +353,8 @@ ard_output_run(struct ard_output *o)
 {
 	const struct ard_config *cfg = o->cfg;
 	for (;;) {
+		if (o->reload_asked && atomic_exchange(o->reload_asked, false) && o->detect)
+			ard_detect_reload(o->detect);
 		bool done = all_done(o);
 		unsigned got = 0;
 		for (unsigned i = 0; i < o->n_workers; i++)

@@ -11,6 +11,13 @@
 
 #include "worker.h"
 
+/* Alert and pii events written, by rule id: the stats event lists them. */
+struct ard_rule_count {
+	uint32_t id;
+	uint64_t n;
+};
+#define ARD_MAX_RULE_COUNTS 4096
+
 struct ard_output {
 	const struct ard_config *cfg;
 	struct ard_worker *workers;
@@ -24,6 +31,11 @@ struct ard_output {
 	uint64_t write_errors;
 	uint64_t start_ns; /* wall clock at start */
 	uint64_t last_stats_ns;
+	struct ard_detect *detect;      /* may be NULL */
+	atomic_bool *reload_asked;      /* set by SIGHUP; may be NULL */
+	struct ard_rule_count *by_rule; /* sorted by id */
+	unsigned n_by_rule;
+	uint64_t by_rule_capped; /* events of rules beyond ARD_MAX_RULE_COUNTS */
 };
 
 /* Opens DIR/eve.json for appending. Returns 0 or -errno with a reason. */

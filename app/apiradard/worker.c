@@ -38,10 +38,19 @@ enum l7_proto {
 
 #define PROBE_MAX 16
 
+/* Where a direction's detection stands while the protocol is unknown. */
+enum l7_probe {
+	L7_AT_START = 0, /* probing the first bytes of the stream */
+	L7_AFTER_GAP,    /* probing the first bytes after a gap */
+	L7_PARKED,       /* those were no message start: wait for the next gap */
+};
+
 struct l7_state {
 	uint8_t proto;
 	uint8_t probe_len[2];
+	uint8_t probe_state[2];      /* enum l7_probe, by direction */
 	uint8_t probe[2][PROBE_MAX]; /* first bytes, until the protocol is known */
+	uint32_t missed[2];          /* bytes lost to gaps or skipped, while unknown */
 	struct ar_http_conn http;
 };
 
@@ -88,11 +97,122 @@ rec_head(struct ard_worker *w, struct ar_rec *r, const struct ar_flow *f)
 	r->tuple = f->tuple;
 }
 
+/* ---------------------------------------------------------------- */
+/* Detection                                                         */
+/* ---------------------------------------------------------------- */
+
+struct hit_ctx {
+	struct ard_worker *w;
+	const struct ar_flow *f;
+	const struct ar_http_tx *tx;
+};
+
+static struct ar_rec_str
+put_tx_str(struct ar_rec *r, size_t cap, const struct ar_http_tx *tx, enum ar_http_side side,
+	   struct ar_http_str s)
+{
+	return ar_rec_put(r, cap, ar_http_tx_str(tx, side, s), s.len);
+}
+
+static struct ar_rec_str
+put_cstr(struct ar_rec *r, size_t cap, const char *s)
+{
+	return s ? ar_rec_put(r, cap, s, strlen(s)) : (struct ar_rec_str){ 0, 0 };
+}
+
+/* A finding becomes an alert or pii record. */
+static void
+on_hit(void *user, const struct ar_hit *h)
+{
+	struct hit_ctx *c = user;
+	struct ard_worker *w = c->w;
+	const struct ar_http_tx *tx = c->tx;
+	const struct ar_rule_info *ri = ar_ruleset_rule(w->rs, h->rule);
+	struct ar_rec *r = rec_get(w);
+	if (r == NULL)
+		return;
+	size_t cap = w->rec_size;
+	r->type = ri->pii_type ? AR_REC_PII : AR_REC_ALERT;
+	r->size = sizeof(*r);
+	rec_head(w, r, c->f);
+	struct ar_rec_detect *d = &r->detect;
+	memset(d, 0, sizeof(*d));
+	d->rule_id = ri->id;
+	d->count = h->count;
+	d->cwe = ri->cwe;
+	d->status = tx->status;
+	d->severity = ri->severity;
+	d->target = h->target;
+	d->name_hit = h->name_hit;
+	d->response = h->target >= AR_TGT_RESP_HEADER;
+	d->tx_id = tx->tx_id;
+	d->msg = put_cstr(r, cap, ri->msg);
+	d->category = put_cstr(r, cap, ri->category);
+	d->owasp = put_cstr(r, cap, ri->owasp);
+	d->pii_type = put_cstr(r, cap, ri->pii_type);
+	d->severity_name = put_cstr(r, cap, ar_severity_name(ri->severity));
+	d->field = ar_rec_put(r, cap, h->field, h->field_len);
+	d->excerpt = ar_rec_put(r, cap, h->excerpt, h->excerpt_len);
+	d->method = put_tx_str(r, cap, tx, AR_HTTP_REQ, tx->method);
+	d->url = put_tx_str(r, cap, tx, AR_HTTP_REQ, tx->uri);
+	d->host = put_tx_str(r, cap, tx, AR_HTTP_REQ, tx->host);
+	if (ri->pii_type)
+		w->st.pii++;
+	else
+		w->st.alerts++;
+	rec_put(w, r);
+}
+
+static unsigned
+tx_headers(struct ard_worker *w, const struct ar_http_tx *tx, enum ar_http_side side)
+{
+	uint32_t pos = 0, nl, vl;
+	const char *n, *v;
+	unsigned k = 0;
+	while (ar_http_tx_header_next(tx, side, &pos, &n, &nl, &v, &vl)) {
+		if (k == AR_WORKER_MAX_HDRS) {
+			w->st.headers_capped++;
+			break;
+		}
+		w->hdrs[side][k++] = (struct ar_kv){ n, v, nl, vl };
+	}
+	return k;
+}
+
+static void
+inspect(struct ard_worker *w, const struct ar_flow *f, const struct ar_http_tx *tx)
+{
+	if (tx->uri.len == 0)
+		return; /* no request seen: nothing to look at */
+	struct ar_exchange x = {
+		.target = ar_http_tx_str(tx, AR_HTTP_REQ, tx->uri),
+		.target_len = tx->uri.len,
+		.req_headers = w->hdrs[AR_HTTP_REQ],
+		.n_req_headers = tx_headers(w, tx, AR_HTTP_REQ),
+		.req_body = ar_http_tx_str(tx, AR_HTTP_REQ, tx->body[AR_HTTP_REQ]),
+		.req_body_len = tx->body[AR_HTTP_REQ].len,
+		.req_body_cut = (tx->flags & AR_HTTP_TX_REQ_BODY_CUT) != 0,
+		.has_response = (tx->flags & AR_HTTP_TX_RESP_SEEN) != 0,
+	};
+	if (x.has_response) {
+		x.resp_headers = w->hdrs[AR_HTTP_RESP];
+		x.n_resp_headers = tx_headers(w, tx, AR_HTTP_RESP);
+		x.resp_body = ar_http_tx_str(tx, AR_HTTP_RESP, tx->body[AR_HTTP_RESP]);
+		x.resp_body_len = tx->body[AR_HTTP_RESP].len;
+		x.resp_body_cut = (tx->flags & AR_HTTP_TX_RESP_BODY_CUT) != 0;
+	}
+	struct hit_ctx c = { .w = w, .f = f, .tx = tx };
+	w->st.inspected++;
+	ar_inspect(w->rs, w->idx, w->match_ws, &x, on_hit, &c);
+}
+
 static void
 on_tx(void *ctx, void *conn_user, const struct ar_http_tx *tx)
 {
 	struct ard_worker *w = ctx;
 	const struct ar_flow *f = conn_user;
+	if (w->rs != NULL)
+		inspect(w, f, tx);
 	struct ar_rec *r = rec_get(w);
 	if (r == NULL)
 		return;
@@ -145,9 +265,24 @@ on_flow_new(void *ctx, struct ar_flow *f)
 	l7->proto = L7_UNKNOWN;
 }
 
+/* @len bytes of @dir never reach a parser (saturates). */
+static void
+l7_skip(struct l7_state *l7, enum ar_flow_dir dir, uint64_t len)
+{
+	uint64_t m = l7->missed[dir] + len;
+	l7->missed[dir] = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
 /*
  * Recognises HTTP/1 by its first bytes, on any port. Up to PROBE_MAX bytes
  * are kept while they are too few to decide.
+ *
+ * Bytes that follow a gap (a capture that starts mid-stream, a lost
+ * segment) may lie inside a message: when they do not look like HTTP they
+ * say nothing about the flow. That direction then waits for its next gap
+ * to try again, and the other direction may still decide; when it finds
+ * HTTP, the parser is told of the bytes this one missed and resynchronises
+ * on its next message.
  */
 static void
 l7_detect(struct ard_worker *w, struct ar_flow *f, struct l7_state *l7, enum ar_flow_dir dir,
@@ -185,6 +320,12 @@ l7_detect(struct ard_worker *w, struct ar_flow *f, struct l7_state *l7, enum ar_
 			l7->probe_len[dir] = n;
 			return;
 		}
+		if (l7->probe_state[dir] != L7_AT_START) {
+			l7_skip(l7, dir, (uint64_t)l7->probe_len[dir] + len);
+			l7->probe_len[dir] = 0;
+			l7->probe_state[dir] = L7_PARKED;
+			return;
+		}
 		l7->proto = L7_OTHER;
 		w->st.flows_other++;
 		return;
@@ -197,8 +338,11 @@ l7_detect(struct ard_worker *w, struct ar_flow *f, struct l7_state *l7, enum ar_
 	if (held > 0)
 		ar_http_conn_data(&l7->http, (enum ar_http_side)dir, pb, held, ts);
 	ar_http_conn_data(&l7->http, (enum ar_http_side)dir, data, len, ts);
-	/* the other direction may have held bytes too (response seen first) */
+	/* the other direction may have held bytes too (response seen first),
+	 * after what it missed */
 	enum ar_flow_dir od = dir == AR_DIR_TO_SERVER ? AR_DIR_TO_CLIENT : AR_DIR_TO_SERVER;
+	if (l7->missed[od] > 0)
+		ar_http_conn_gap(&l7->http, (enum ar_http_side)od, l7->missed[od], ts);
 	if (l7->probe_len[od] > 0)
 		ar_http_conn_data(&l7->http, (enum ar_http_side)od, l7->probe[od],
 				  l7->probe_len[od], ts);
@@ -216,7 +360,10 @@ on_data(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, const uint8_t *data,
 		ar_http_conn_data(&l7->http, (enum ar_http_side)dir, data, len, ts);
 		break;
 	case L7_UNKNOWN:
-		l7_detect(w, f, l7, dir, data, len, ts);
+		if (l7->probe_state[dir] == L7_PARKED)
+			l7_skip(l7, dir, len);
+		else
+			l7_detect(w, f, l7, dir, data, len, ts);
 		break;
 	default:
 		break;
@@ -228,8 +375,14 @@ on_gap(void *ctx, struct ar_flow *f, enum ar_flow_dir dir, uint32_t len, uint64_
 {
 	(void)ctx;
 	struct l7_state *l7 = f->l7;
-	if (l7->proto == L7_HTTP)
+	if (l7->proto == L7_HTTP) {
 		ar_http_conn_gap(&l7->http, (enum ar_http_side)dir, len, ts);
+	} else if (l7->proto == L7_UNKNOWN) {
+		/* held bytes end at a hole: detection starts over after it */
+		l7_skip(l7, dir, (uint64_t)l7->probe_len[dir] + len);
+		l7->probe_len[dir] = 0;
+		l7->probe_state[dir] = L7_AFTER_GAP;
+	}
 }
 
 static void
@@ -274,7 +427,7 @@ static const struct ar_flow_ops flow_ops = {
 
 int
 ard_worker_init(struct ard_worker *w, unsigned idx, const struct ard_config *cfg,
-		struct rte_mempool *recs, uint32_t rec_size)
+		struct rte_mempool *recs, uint32_t rec_size, struct ard_detect *detect)
 {
 	char name[RTE_RING_NAMESIZE];
 	struct ar_flow_params fp = cfg->flow;
@@ -285,10 +438,16 @@ ard_worker_init(struct ard_worker *w, unsigned idx, const struct ard_config *cfg
 	w->recs = recs;
 	w->rec_size = rec_size;
 	w->backpressure = cfg->offline;
+	w->detect = detect;
+	w->match_ws = ar_match_ws_create(cfg->value_cap);
+	if (w->match_ws == NULL)
+		return -ENOMEM;
 	w->scratch_size = 65536 + 256;
 	w->scratch = malloc(w->scratch_size);
-	if (w->scratch == NULL)
-		return -ENOMEM;
+	if (w->scratch == NULL) {
+		rc = -ENOMEM;
+		goto out_free_ws;
+	}
 	w->http = ar_http_ctx_create(&cfg->http, &http_ops, w);
 	if (w->http == NULL) {
 		rc = -errno;
@@ -320,6 +479,9 @@ out_free_http:
 out_free_scratch:
 	free(w->scratch);
 	w->scratch = NULL;
+out_free_ws:
+	ar_match_ws_free(w->match_ws);
+	w->match_ws = NULL;
 	return rc;
 }
 
@@ -330,6 +492,8 @@ ard_worker_fini(struct ard_worker *w)
 	ar_flow_table_free(w->flows);
 	ar_http_ctx_free(w->http);
 	free(w->scratch);
+	ar_match_ws_free(w->match_ws);
+	w->match_ws = NULL;
 	w->ring = NULL;
 	w->flows = NULL;
 	w->http = NULL;
@@ -406,6 +570,7 @@ publish(struct ard_worker *w)
 	w->snap.w = w->st;
 	w->snap.flow = *ar_flow_table_stats(w->flows);
 	w->snap.http = *ar_http_ctx_stats(w->http);
+	w->snap.match = *ar_match_ws_stats(w->match_ws);
 	atomic_store_explicit(&w->snap_seq, seq + 2, memory_order_release);
 }
 
@@ -469,8 +634,10 @@ ard_worker_main(void *arg)
 	uint16_t cur = 0; /* offline: files are read one after the other */
 
 	tsc_clock_init(&clk);
+	ard_detect_worker_online(w->detect, w->idx);
 	while (!atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
 		uint32_t got = 0;
+		w->rs = ard_detect_get(w->detect);
 		for (uint16_t i = 0; i < w->n_rxq; i++) {
 			struct ard_rxq *q = &w->rxq[cfg->offline ? cur : i];
 			const struct ar_port *p = &cfg->ports[q->port_idx];
@@ -496,9 +663,14 @@ ard_worker_main(void *arg)
 			w->next_expire = w->now + EXPIRE_EVERY_NS;
 			publish(w);
 		}
+		w->rs = NULL;
+		ard_detect_quiescent(w->detect, w->idx);
 	}
 out:
+	w->rs = ard_detect_get(w->detect);
 	ar_flow_table_flush(w->flows, w->now);
+	w->rs = NULL;
+	ard_detect_worker_offline(w->detect, w->idx);
 	publish(w);
 	atomic_store_explicit(&w->done, true, memory_order_release);
 	return 0;

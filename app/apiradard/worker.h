@@ -14,6 +14,7 @@
 #include <rte_common.h>
 
 #include "daemon.h"
+#include "detect.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -33,6 +34,10 @@ struct ard_wstats {
 	uint64_t events_too_big;                 /* transaction larger than a record */
 	uint64_t flows_http;                     /* flows recognised as HTTP/1 */
 	uint64_t flows_other;                    /* flows with data that is not HTTP */
+	uint64_t inspected;                      /* transactions inspected by the rules */
+	uint64_t alerts;                         /* alert records made */
+	uint64_t pii;                            /* pii records made */
+	uint64_t headers_capped; /* headers beyond AR_WORKER_MAX_HDRS, not inspected */
 };
 
 /* Everything a stats event shows of one worker, copied under a seqlock. */
@@ -40,12 +45,16 @@ struct ard_wsnap {
 	struct ard_wstats w;
 	struct ar_flow_stats flow;
 	struct ar_http_stats http;
+	struct ar_match_stats match;
 };
 
 struct ard_rxq {
 	uint16_t port_idx; /* index into the config's ports */
 	uint16_t queue;
 };
+
+/* Headers per side a transaction is inspected with. */
+#define AR_WORKER_MAX_HDRS 128
 
 struct ard_worker {
 	unsigned idx;
@@ -71,11 +80,20 @@ struct ard_worker {
 
 	uint8_t *scratch; /* linearised multi-segment frames */
 	uint32_t scratch_size;
+
+	/* detection */
+	struct ard_detect *detect;    /* NULL: off */
+	const struct ar_ruleset *rs;  /* the set of this burst */
+	struct ar_match_ws *match_ws; /* lib/match's working memory */
+	struct ar_kv hdrs[2][AR_WORKER_MAX_HDRS];
 } __rte_cache_aligned;
 
-/* Creates the worker's tables. Returns 0 or -errno. Main thread. */
+/*
+ * Creates the worker's tables. @detect (may be NULL) gives the rule set.
+ * Returns 0 or -errno. Main thread.
+ */
 int ard_worker_init(struct ard_worker *w, unsigned idx, const struct ard_config *cfg,
-		    struct rte_mempool *recs, uint32_t rec_size);
+		    struct rte_mempool *recs, uint32_t rec_size, struct ard_detect *detect);
 /* Frees what ard_worker_init() made. */
 void ard_worker_fini(struct ard_worker *w);
 

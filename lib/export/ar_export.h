@@ -22,6 +22,8 @@
 enum ar_rec_type {
 	AR_REC_HTTP = 1,
 	AR_REC_ANOMALY,
+	AR_REC_ALERT, /* a signature hit: "alert" event */
+	AR_REC_PII,   /* sensitive data: "pii" event */
 };
 
 /* Layer an anomaly comes from. */
@@ -36,6 +38,31 @@ struct ar_rec_anomaly {
 	uint16_t code; /* enum of that layer */
 	uint32_t pad;
 	uint64_t tx_id; /* HTTP only */
+};
+
+/* A string copied into a record's data[]. */
+struct ar_rec_str {
+	uint16_t off;
+	uint16_t len;
+};
+
+/*
+ * A finding of lib/match (AR_REC_ALERT or AR_REC_PII) with what identifies
+ * its transaction. Strings are copied into the record: a rule set may be
+ * replaced before the record is written.
+ */
+struct ar_rec_detect {
+	uint32_t rule_id;
+	uint32_t count;   /* matches in the field */
+	uint16_t cwe;     /* 0: none */
+	uint16_t status;  /* response status, 0: none */
+	uint8_t severity; /* enum ar_severity */
+	uint8_t target;   /* enum ar_target */
+	uint8_t name_hit; /* the field's name matched */
+	uint8_t response; /* found in the response */
+	uint64_t tx_id;
+	struct ar_rec_str msg, category, owasp, pii_type, field, excerpt, severity_name;
+	struct ar_rec_str method, url, host;
 };
 
 /*
@@ -54,6 +81,7 @@ struct ar_rec {
 	union {
 		struct ar_http_tx http;
 		struct ar_rec_anomaly anomaly;
+		struct ar_rec_detect detect;
 	};
 	char data[];
 };
@@ -63,6 +91,19 @@ struct ar_rec {
  * arenas. Returns 0, or -ENOSPC when @cap is too small (nothing valid then).
  */
 int ar_rec_fill_http(struct ar_rec *r, size_t cap, const struct ar_http_tx *tx);
+
+/*
+ * Appends @n bytes of @s to record @r (of @cap bytes) and returns where
+ * they are; a string that does not fit is cut (and may be empty).
+ */
+struct ar_rec_str ar_rec_put(struct ar_rec *r, size_t cap, const char *s, size_t n);
+
+/* Resolves a string of @r. */
+static inline const char *
+ar_rec_s(const struct ar_rec *r, struct ar_rec_str s)
+{
+	return r->data + s.off;
+}
 
 /* Bytes a record of @tx needs. */
 size_t ar_rec_http_size(const struct ar_http_tx *tx);
@@ -90,11 +131,15 @@ ar_eve_flow_id(uint64_t id, uint16_t worker)
 }
 
 /*
- * Writes the common EVE head ("timestamp", "flow_id", "event_type",
- * addresses, "proto") for @r into an open JSON object.
+ * Writes the common EVE head ("timestamp", "flow_id", "pcap_cnt",
+ * "event_type", "vlan" when @t has VLAN ids, addresses, "proto") into an
+ * open JSON object. @t may be NULL (no tuple fields).
  */
 struct ar_json;
 void ar_eve_head(struct ar_json *j, uint64_t ts, uint64_t flow_id, uint64_t pcap_cnt,
 		 const char *event_type, const struct ar_pkt_tuple *t);
+
+/* The members of an "alert" or "pii" event after its head (eve_detect.c). */
+void ar_eve_detect(struct ar_json *j, const struct ar_rec *r);
 
 #endif

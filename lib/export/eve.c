@@ -68,6 +68,14 @@ ar_eve_head(struct ar_json *j, uint64_t ts, uint64_t flow_id, uint64_t pcap_cnt,
 	ar_json_kv_cstr(j, "event_type", event_type);
 	if (t == NULL)
 		return;
+	/* where Suricata puts it, and only for tagged frames */
+	if (t->vlan_count > 0) {
+		ar_json_key(j, "vlan");
+		ar_json_arr_open(j);
+		for (unsigned i = 0; i < t->vlan_count && i < AR_PKT_TUPLE_VLAN; i++)
+			ar_json_u64(j, t->vlan[i]);
+		ar_json_arr_close(j);
+	}
 	ar_json_kv_cstr(j, "src_ip", eve_addr(t->src, t->family, buf, sizeof(buf)));
 	ar_json_kv_u64(j, "src_port", t->sport);
 	ar_json_kv_cstr(j, "dest_ip", eve_addr(t->dst, t->family, buf, sizeof(buf)));
@@ -184,9 +192,10 @@ transaction(struct ar_json *j, const struct ar_http_tx *tx)
 {
 	ar_json_key(j, "transaction");
 	ar_json_obj_open(j);
-	if (tx->resp_ts != 0 && tx->resp_ts >= tx->req_ts)
+	/* no request seen (a response after a gap): no time to measure from */
+	if (tx->req_ts != 0 && tx->resp_ts != 0 && tx->resp_ts >= tx->req_ts)
 		ar_json_kv_u64(j, "latency_us", (tx->resp_ts - tx->req_ts) / 1000);
-	if (tx->resp_end_ts != 0 && tx->resp_end_ts >= tx->req_ts)
+	if (tx->req_ts != 0 && tx->resp_end_ts != 0 && tx->resp_end_ts >= tx->req_ts)
 		ar_json_kv_u64(j, "duration_us", (tx->resp_end_ts - tx->req_ts) / 1000);
 	ar_json_kv_u64(j, "request_bytes", tx->req_wire_bytes);
 	ar_json_kv_u64(j, "response_bytes", tx->resp_wire_bytes);
@@ -277,6 +286,12 @@ ar_eve_format(const struct ar_rec *r, const struct ar_eve_opts *o, char *buf, si
 	case AR_REC_ANOMALY:
 		ar_eve_head(&j, r->ts, r->flow_id, r->pcap_cnt, "anomaly", &r->tuple);
 		format_anomaly(&j, r);
+		break;
+	case AR_REC_ALERT:
+	case AR_REC_PII:
+		ar_eve_head(&j, r->ts, r->flow_id, r->pcap_cnt,
+			    r->type == AR_REC_ALERT ? "alert" : "pii", &r->tuple);
+		ar_eve_detect(&j, r);
 		break;
 	default:
 		return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-up errors are one plain line and a non-zero exit, never a crash or a
 # DPDK trace: an unknown flag, a bad config value (named with file and
-# line), a port that does not exist, a capture that cannot be read.
+# line), a port that does not exist, a capture that cannot be read, a rule
+# that does not compile (named with its file and line).
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -46,5 +47,29 @@ expect 2 "^apiradard: error: .*: No such file" -- -c "$tmp/none.yaml"
 printf 'capture:\n  ports:\n    - device: net_af_packet9,iface=ar-no-such-if\noutput:\n  dir: %s\n' \
 	"$tmp" >"$tmp/c5.yaml"
 expect 1 "^apiradard: error: port \`net_af_packet9\` does not exist" -- -c "$tmp/c5.yaml"
+
+# rules are compiled before anything else starts
+cap=$(dirname "$0")/../data/api-demo.pcap
+expect 2 "^apiradard: error: $tmp/none.rules: No such file" -- -r "$cap" -R "$tmp/none.rules"
+cat >"$tmp/r1.yaml" <<'YAML'
+rules:
+  - id: 1
+    msg: m
+    category: c
+    targets: args
+    pattern: '(a)\1'
+YAML
+expect 2 "^apiradard: error: $tmp/r1.yaml:2: rule 1: pattern .*: Back-references" \
+	-- -r "$cap" -R "$tmp/r1.yaml"
+cat >"$tmp/r2.yaml" <<'YAML'
+rules:
+  - id: 1
+    msg: m
+    category: c
+    targets: [args, nowhere]
+    pattern: a
+YAML
+printf 'detect:\n  rules: r2.yaml\n' >"$tmp/c6.yaml"
+expect 2 "^apiradard: error: $tmp/r2.yaml:5: unknown target .nowhere." -- -r "$cap" -c "$tmp/c6.yaml"
 
 exit $fail
