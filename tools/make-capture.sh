@@ -106,11 +106,12 @@ ip netns exec "$AR_NS_SRV" ss -Hltn "sport = :$port" | grep -q . || {
 	exit 1
 }
 
-# 2. tcpdump on the client's veth end: whole frames (-s 0), written per
-#    packet (-U), no name look-ups (-n), and no privilege drop (-Z root)
-#    so it can write wherever the caller asked. Ready once it says it is
-#    listening (it opens the capture before saying so).
-ip netns exec "$AR_NS_CLI" tcpdump -i "$AR_IF_CLI" -s 0 -U -n -Z root \
+# 2. tcpdump on the client's veth end: whole frames (-s 0), handed over by
+#    the kernel at once (--immediate-mode) and written per packet (-U), no
+#    name look-ups (-n), and no privilege drop (-Z root) so it can write
+#    wherever the caller asked. Ready once it says it is listening (it
+#    opens the capture before saying so).
+ip netns exec "$AR_NS_CLI" tcpdump -i "$AR_IF_CLI" -s 0 -U --immediate-mode -n -Z root \
 	-w "$work/cap.pcap" 2>"$work/tcpdump.log" &
 dump_pid=$!
 for _ in $(seq 1 100); do
@@ -136,6 +137,14 @@ dump_pid=""
 if grep -Eq '^[1-9][0-9]* packets? dropped by kernel' "$work/tcpdump.log"; then
 	cat "$work/tcpdump.log" >&2
 	echo "make-capture.sh: tcpdump dropped packets" >&2
+	exit 1
+fi
+# every packet the filter received is in the file, or the capture is not kept
+captured=$(sed -n 's/^\([0-9]*\) packets\? captured.*/\1/p' "$work/tcpdump.log")
+received=$(sed -n 's/^\([0-9]*\) packets\? received by filter.*/\1/p' "$work/tcpdump.log")
+if [ -z "$captured" ] || [ "$captured" != "$received" ]; then
+	cat "$work/tcpdump.log" >&2
+	echo "make-capture.sh: tcpdump wrote ${captured:-?} of ${received:-?} packets" >&2
 	exit 1
 fi
 stop_pid TERM "$srv_pid"
