@@ -74,7 +74,7 @@ struct ar_http_ctx {
 	struct ar_http_params params;
 	struct ar_http_tx_ops ops;
 	void *ops_ctx;
-	struct ar_http_parser_cbs cbs;
+	struct http_cbs cbs;
 	struct tx_slot *slots;
 	char *arena;
 	uint32_t free_head;
@@ -467,6 +467,20 @@ cb_reason(struct ar_http_parser *p, const char *at, size_t len)
 	return 0;
 }
 
+/* Appends a piece of a header name or value that has @have bytes so far
+ * (at most 65535 kept); returns the bytes kept. */
+static uint32_t
+hdr_put(struct ar_http_tx *tx, enum ar_http_side side, uint32_t have, const char *at, size_t len)
+{
+	size_t room = UINT16_MAX - have;
+
+	if (len > room) {
+		len = room;
+		tx->flags |= AR_HTTP_TX_TRUNCATED;
+	}
+	return put(tx, side, at, len, true);
+}
+
 static int
 cb_header_name(struct ar_http_parser *p, const char *at, size_t len)
 {
@@ -479,14 +493,8 @@ cb_header_name(struct ar_http_parser *p, const char *at, size_t len)
 	/* a header abandoned by the parser (bad line) is followed by a new one */
 	if (t->hstate[side] != H_NAME || t->hdr_no[side] != p->header_count)
 		hdr_begin(c->ctx, t, side, p->header_count);
-	if (t->entry_ok[side]) {
-		size_t room = UINT16_MAX - t->name_len[side];
-		if (len > room) {
-			len = room;
-			t->tx.flags |= AR_HTTP_TX_TRUNCATED;
-		}
-		t->name_len[side] += put(&t->tx, side, at, len, true);
-	}
+	if (t->entry_ok[side])
+		t->name_len[side] += hdr_put(&t->tx, side, t->name_len[side], at, len);
 	return 0;
 }
 
@@ -501,14 +509,8 @@ cb_header_value(struct ar_http_parser *p, const char *at, size_t len)
 		return 0;
 	if (t->hstate[side] == H_NAME)
 		hdr_value_begin(c->ctx, t, side, p->hdr_id);
-	if (t->store[side]) {
-		size_t room = UINT16_MAX - t->val_len[side];
-		if (len > room) {
-			len = room;
-			t->tx.flags |= AR_HTTP_TX_TRUNCATED;
-		}
-		t->val_len[side] += put(&t->tx, side, at, len, true);
-	}
+	if (t->store[side])
+		t->val_len[side] += hdr_put(&t->tx, side, t->val_len[side], at, len);
 	return 0;
 }
 
@@ -523,6 +525,61 @@ cb_header_done(struct ar_http_parser *p)
 		return 0;
 	if (t->hstate[side] == H_NAME)
 		hdr_value_begin(c->ctx, t, side, p->hdr_id);
+	hdr_commit(c->ctx, t, side);
+	return 0;
+}
+
+/*
+ * A whole header line (the parser's fast path, see http_priv.h): what
+ * cb_header_name, cb_header_value and cb_header_done do in a row. When the
+ * header list is kept and the entry fits in the arena, it is written in
+ * one go: the value goes in already trimmed, which leaves the arena as the
+ * piece by piece way does after its trim.
+ */
+static int
+cb_header(struct ar_http_parser *p, const char *name, size_t name_len, const char *value,
+	  size_t value_len)
+{
+	struct ar_http_conn *c = p->user;
+	enum ar_http_side side = p->is_response ? AR_HTTP_RESP : AR_HTTP_REQ;
+	struct tx_slot *t = slot_of(c, side);
+	struct ar_http_tx *tx;
+	uint32_t used;
+
+	if (t == NULL || http1_parser_in_trailer(p))
+		return 0;
+	tx = &t->tx;
+	hdr_rollback(t, side); /* a header the parser abandoned */
+	used = tx->arena_used[side];
+	if (c->ctx->params.log_headers && name_len <= UINT16_MAX && value_len <= UINT16_MAX &&
+	    4 + name_len + value_len <= tx->arena_size - used) {
+		char *a = tx->arena[side] + used;
+		uint16_t nl = (uint16_t)name_len, vl = (uint16_t)value_len;
+		struct ar_http_str *f;
+
+		while (vl > 0 && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
+			vl--;
+		memcpy(a, &nl, 2);
+		memcpy(a + 2, &vl, 2);
+		memcpy(a + 4, name, nl);
+		memcpy(a + 4 + nl, value, vl);
+		tx->arena_used[side] = used + 4 + nl + vl;
+		if (tx->hdrs[side].len == 0)
+			tx->hdrs[side].off = used;
+		tx->hdrs[side].len = tx->arena_used[side] - tx->hdrs[side].off;
+		if (p->hdr_id != HTTP_H_OTHER && vl > 0 &&
+		    (f = kept_field(tx, side, p->hdr_id)) != NULL && f->len == 0) {
+			f->off = used + 4 + nl;
+			f->len = vl;
+		}
+		return 0;
+	}
+	hdr_begin(c->ctx, t, side, p->header_count);
+	if (t->entry_ok[side])
+		t->name_len[side] = hdr_put(&t->tx, side, 0, name, name_len);
+	hdr_value_begin(c->ctx, t, side, p->hdr_id);
+	if (t->store[side] && value_len > 0)
+		t->val_len[side] = hdr_put(&t->tx, side, 0, value, value_len);
 	hdr_commit(c->ctx, t, side);
 	return 0;
 }
@@ -747,7 +804,8 @@ ar_http_ctx_create(const struct ar_http_params *p, const struct ar_http_tx_ops *
 		t->next_free = i + 1 < p->max_tx ? i + 1 : NO_TX;
 	}
 	ctx->free_head = 0;
-	ctx->cbs = (struct ar_http_parser_cbs){
+	ctx->cbs.on_header = cb_header;
+	ctx->cbs.pub = (struct ar_http_parser_cbs){
 		.on_message_begin = cb_begin,
 		.on_method = cb_method,
 		.on_target = cb_target,
@@ -796,8 +854,8 @@ ar_http_conn_init(struct ar_http_conn *c, struct ar_http_ctx *ctx, void *user)
 	memset(c, 0, sizeof(*c));
 	c->ctx = ctx;
 	c->user = user;
-	ar_http_parser_init(&c->parser[AR_HTTP_REQ], false, &ctx->cbs, &ctx->params.limits, c);
-	ar_http_parser_init(&c->parser[AR_HTTP_RESP], true, &ctx->cbs, &ctx->params.limits, c);
+	http1_parser_init_ext(&c->parser[AR_HTTP_REQ], false, &ctx->cbs, &ctx->params.limits, c);
+	http1_parser_init_ext(&c->parser[AR_HTTP_RESP], true, &ctx->cbs, &ctx->params.limits, c);
 	c->cur[0] = c->cur[1] = NO_TX;
 	c->cur_id[0] = c->cur_id[1] = NO_ID;
 	c->state = CONN_OPEN;

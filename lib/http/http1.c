@@ -3,13 +3,20 @@
  * HTTP/1.x one-direction parser: incremental, zero-copy, allocation-free.
  *
  * The input is walked by a state machine whose states scan runs of bytes
- * with 256-entry class tables (or memchr) and hand each run to the
- * callbacks as one piece. Start-line tokens and header names are also
- * copied, up to sizeof(p->tok) bytes, into the parser to identify methods,
- * versions and the headers that decide the framing; the pieces handed out
- * always point into the caller's buffer, except the 3-digit status, the
- * space standing for an obs-fold and bytes replayed after a resync, which
- * point into the parser or a static string.
+ * (with 256-entry class tables, 16 bytes at a time where the class is "not
+ * a control character", or memchr) and hand each run to the callbacks as
+ * one piece. Methods, versions and the header names that matter (framing,
+ * fields kept by lib/http) are recognised in place when the token and its
+ * end are in the buffer at hand; only a token that spans two buffers is
+ * copied, up to sizeof(p->tok) bytes, into the parser. The pieces handed
+ * out always point into the caller's buffer, except the 3-digit status,
+ * the space standing for an obs-fold and bytes replayed after a resync,
+ * which point into the parser or a static string.
+ *
+ * Most header lines arrive whole in one buffer: S_HDR_START then takes the
+ * line at once (hdr_line()), with the same callbacks, accounting and
+ * anomalies as the byte-by-byte states, which handle everything else
+ * (lines split across buffers, obs-fold, bare CR or LF, bad names, limits).
  *
  * Policies on bad input (all reported through on_anomaly, once per message):
  *  - start line longer than max_line: its pieces are cut at max_line bytes,
@@ -28,6 +35,9 @@
  *    that starts a message. Bad chunk framing does the same.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ar_http.h"
 #include "http_priv.h"
@@ -123,6 +133,79 @@ scan(const uint8_t *s, const uint8_t *end, uint8_t c)
 	return s;
 }
 
+#if defined(__SSE2__)
+/* Bit i set when byte i of @x is a control character (0x00-0x1f) or DEL;
+ * with @ws, SP counts as one too and HT does not. */
+static inline unsigned
+ctl_mask(__m128i x, bool ws)
+{
+	__m128i lo = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(ws ? 0x1f : 0x20)), x);
+
+	if (ws)
+		lo = _mm_andnot_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), lo);
+	return (unsigned)_mm_movemask_epi8(
+		_mm_or_si128(lo, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))));
+}
+#endif
+
+/*
+ * scan() for the long runs: header values and reason phrases (C_VCHAR,
+ * @ws true) and request targets (C_TGT). Both classes are "not a control
+ * character", so 16 bytes are checked at a time; the last 15 bytes of a
+ * buffer go through the table.
+ */
+static inline const uint8_t *
+scan_text(const uint8_t *s, const uint8_t *end, bool ws)
+{
+#if defined(__SSE2__)
+	while (end - s >= 16) {
+		unsigned m = ctl_mask(_mm_loadu_si128((const __m128i *)(const void *)s), ws);
+		if (m != 0)
+			return s + __builtin_ctz(m);
+		s += 16;
+	}
+#endif
+	return scan(s, end, ws ? C_VCHAR : C_TGT);
+}
+
+/*
+ * Case-insensitive compare of a name made of tchars with a lower-case
+ * name of letters and '-'. OR-ing 0x20 turns an upper-case letter into
+ * its lower case and leaves '-' alone, and turns no other tchar into a
+ * letter or '-', so the compare works word by word, in place. 4 <= len.
+ */
+static inline uint64_t
+ld8(const void *s, uint64_t set)
+{
+	uint64_t v;
+
+	memcpy(&v, s, 8);
+	return v | set;
+}
+
+static inline uint32_t
+ld4(const void *s, uint32_t set)
+{
+	uint32_t v;
+
+	memcpy(&v, s, 4);
+	return v | set;
+}
+
+static inline bool
+name_is(const uint8_t *s, size_t len, const char *lc)
+{
+	const uint64_t c8 = UINT64_C(0x2020202020202020);
+	const uint32_t c4 = 0x20202020u;
+
+	if (len < 8)
+		return ld4(s, c4) == ld4(lc, 0) && ld4(s + len - 4, c4) == ld4(lc + len - 4, 0);
+	for (size_t i = 0; i + 8 < len; i += 8)
+		if (ld8(s + i, c8) != ld8(lc + i, 0))
+			return false;
+	return ld8(s + len - 8, c8) == ld8(lc + len - 8, 0);
+}
+
 struct method_name {
 	const char *name;
 	uint8_t len;
@@ -137,38 +220,68 @@ static const struct method_name methods[] = {
 	{ "TRACE", 5, AR_HTTP_M_TRACE },
 };
 
+/* Methods are case-sensitive. */
 static uint8_t
-method_id(const char *s, size_t len)
+method_id(const void *s, size_t len)
 {
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (methods[i].len == len && memcmp(methods[i].name, s, len) == 0)
-			return methods[i].id;
+	switch (len) {
+	case 3:
+		if (memcmp(s, "GET", 3) == 0)
+			return AR_HTTP_M_GET;
+		if (memcmp(s, "PUT", 3) == 0)
+			return AR_HTTP_M_PUT;
+		break;
+	case 4:
+		if (memcmp(s, "POST", 4) == 0)
+			return AR_HTTP_M_POST;
+		if (memcmp(s, "HEAD", 4) == 0)
+			return AR_HTTP_M_HEAD;
+		break;
+	case 5:
+		if (memcmp(s, "PATCH", 5) == 0)
+			return AR_HTTP_M_PATCH;
+		if (memcmp(s, "TRACE", 5) == 0)
+			return AR_HTTP_M_TRACE;
+		break;
+	case 6:
+		if (memcmp(s, "DELETE", 6) == 0)
+			return AR_HTTP_M_DELETE;
+		break;
+	case 7:
+		if (memcmp(s, "OPTIONS", 7) == 0)
+			return AR_HTTP_M_OPTIONS;
+		if (memcmp(s, "CONNECT", 7) == 0)
+			return AR_HTTP_M_CONNECT;
+		break;
+	default:
+		break;
+	}
 	return AR_HTTP_M_OTHER;
 }
 
-struct hdr_name {
-	const char *name; /* lower case */
-	uint8_t len;
-	uint8_t id;
-};
-
-static const struct hdr_name hdr_names[] = {
-	{ "content-length", 14, HTTP_H_CONTENT_LENGTH },
-	{ "transfer-encoding", 17, HTTP_H_TRANSFER_ENCODING },
-	{ "host", 4, HTTP_H_HOST },
-	{ "user-agent", 10, HTTP_H_USER_AGENT },
-	{ "referer", 7, HTTP_H_REFERER },
-	{ "content-type", 12, HTTP_H_CONTENT_TYPE },
-	{ "location", 8, HTTP_H_LOCATION },
-};
-
+/* The known header @s (@len tchars, any case) names; matched in place. */
 static uint8_t
-hdr_id(const char *s, size_t len)
+hdr_id(const uint8_t *s, size_t len)
 {
-	for (size_t i = 0; i < sizeof(hdr_names) / sizeof(hdr_names[0]); i++)
-		if (hdr_names[i].len == len && memcmp(hdr_names[i].name, s, len) == 0)
-			return hdr_names[i].id;
-	return HTTP_H_OTHER;
+	switch (len) {
+	case 4:
+		return name_is(s, 4, "host") ? HTTP_H_HOST : HTTP_H_OTHER;
+	case 7:
+		return name_is(s, 7, "referer") ? HTTP_H_REFERER : HTTP_H_OTHER;
+	case 8:
+		return name_is(s, 8, "location") ? HTTP_H_LOCATION : HTTP_H_OTHER;
+	case 10:
+		return name_is(s, 10, "user-agent") ? HTTP_H_USER_AGENT : HTTP_H_OTHER;
+	case 12:
+		return name_is(s, 12, "content-type") ? HTTP_H_CONTENT_TYPE : HTTP_H_OTHER;
+	case 14:
+		return name_is(s, 14, "content-length") ? HTTP_H_CONTENT_LENGTH : HTTP_H_OTHER;
+	case 17:
+		return name_is(s, 17, "transfer-encoding") ? HTTP_H_TRANSFER_ENCODING :
+							     HTTP_H_OTHER;
+	default:
+		return HTTP_H_OTHER;
+	}
 }
 
 /*
@@ -244,6 +357,15 @@ ar_http_parser_init(struct ar_http_parser *p, bool is_response,
 	p->state = S_START;
 	p->req_method = AR_HTTP_M_GET;
 	p->req_version = 11;
+}
+
+void
+http1_parser_init_ext(struct ar_http_parser *p, bool is_response, const struct http_cbs *cbs,
+		      const struct ar_http_limits *limits, void *user)
+{
+	ar_http_parser_init(p, is_response, &cbs->pub, limits, user);
+	if (cbs->on_header != NULL)
+		p->flags |= HTTP_PF_EXT;
 }
 
 void
@@ -507,16 +629,18 @@ tok_add(struct ar_http_parser *p, const uint8_t *s, size_t n, bool fold)
 		p->tok_len = sizeof(p->tok) + 1;
 }
 
-/* "HTTP/d.d" -> version; returns 0 when not HTTP at all, 1 when odd digits. */
+/*
+ * "HTTP/d.d" (@len bytes at @t: in tok, or in place) -> version; returns 0
+ * when not HTTP at all, 1 when odd digits, 2 for HTTP/1.0 and HTTP/1.1.
+ */
 static int
-parse_version(struct ar_http_parser *p)
+parse_version(struct ar_http_parser *p, const void *at, size_t len)
 {
-	const char *t = p->tok;
+	const char *t = at;
 
-	if (p->tok_len < 5 || memcmp(t, "HTTP/", 5) != 0)
+	if (len < 5 || memcmp(t, "HTTP/", 5) != 0)
 		return 0;
-	if (p->tok_len == 8 && t[5] >= '0' && t[5] <= '9' && t[6] == '.' && t[7] >= '0' &&
-	    t[7] <= '9') {
+	if (len == 8 && t[5] >= '0' && t[5] <= '9' && t[6] == '.' && t[7] >= '0' && t[7] <= '9') {
 		p->version = (uint8_t)((t[5] - '0') * 10 + (t[7] - '0'));
 		if (p->version == 10 || p->version == 11)
 			return 2;
@@ -527,7 +651,7 @@ parse_version(struct ar_http_parser *p)
 }
 
 /* Header bytes accounting and its limit; returns how many of @n may be handed out. */
-static size_t
+static inline size_t
 hdr_budget(const struct ar_http_parser *p, size_t n)
 {
 	uint32_t max = p->limits->max_header_bytes;
@@ -539,7 +663,7 @@ hdr_budget(const struct ar_http_parser *p, size_t n)
 	return n < max - p->header_bytes ? n : max - p->header_bytes;
 }
 
-static void
+static inline void
 hdr_account(struct ar_http_parser *p, size_t n)
 {
 	uint64_t t = (uint64_t)p->header_bytes + n;
@@ -551,7 +675,7 @@ hdr_account(struct ar_http_parser *p, size_t n)
 	}
 }
 
-static size_t
+static inline size_t
 line_budget(const struct ar_http_parser *p, size_t n)
 {
 	uint32_t max = p->limits->max_line;
@@ -561,7 +685,7 @@ line_budget(const struct ar_http_parser *p, size_t n)
 	return n < max - p->line_len ? n : max - p->line_len;
 }
 
-static void
+static inline void
 line_account(struct ar_http_parser *p, size_t n)
 {
 	uint64_t t = (uint64_t)p->line_len + n;
@@ -593,6 +717,83 @@ value_framing(struct ar_http_parser *p, const uint8_t *s, size_t n)
 		cl_feed(p, s, n);
 	else if (p->hdr_id == HTTP_H_TRANSFER_ENCODING)
 		te_feed(p, s, n);
+}
+
+/*
+ * What the states from S_HDR_NAME to S_HDR_VALUE do for the framing, for a
+ * line whose name is [@s, @ne) (@ne: the colon) and value [@v, @ve).
+ */
+static inline void
+hdr_line_framing(struct ar_http_parser *p, const uint8_t *s, const uint8_t *ne, const uint8_t *v,
+		 const uint8_t *ve)
+{
+	uint8_t id = hdr_id(s, (size_t)(ne - s));
+
+	p->hdr_id = id;
+	if ((p->flags & HTTP_PF_TRAILER) ||
+	    (id != HTTP_H_CONTENT_LENGTH && id != HTTP_H_TRANSFER_ENCODING))
+		return;
+	if (id == HTTP_H_CONTENT_LENGTH) {
+		p->cl_state = CL_START;
+		p->val = 0;
+		cl_feed(p, v, (size_t)(ve - v));
+	} else {
+		/* the whitespace after the colon is plain when it is one SP */
+		size_t ows = (size_t)(v - ne - 1);
+		te_start(p, ows > 1 || (ows == 1 && ne[1] != ' '));
+		te_feed(p, v, (size_t)(ve - v));
+	}
+}
+
+/*
+ * The fast path of the header block: one whole header line starting at
+ * *@sp, its name ending at @ne (the colon), its value [@v, @ve) followed by
+ * CRLF and by a byte that is not SP or HT (no obs-fold), all within the
+ * header byte limit and with the callbacks on. Does what the states from
+ * S_HDR_NAME back to S_HDR_START do byte by byte, with the same callbacks
+ * (on_header for lib/http's own transaction layer). Returns non-zero when
+ * a callback stopped the parser, which is then left where the byte-by-byte
+ * walk would have stopped, *@sp included.
+ */
+static int
+hdr_line(struct ar_http_parser *p, const uint8_t **sp, const uint8_t *ne, const uint8_t *v,
+	 const uint8_t *ve)
+{
+	const struct ar_http_parser_cbs *cbs = p->cbs;
+	const uint8_t *s = *sp;
+	size_t nlen = (size_t)(ne - s), vlen = (size_t)(ve - v);
+	int rc;
+
+	if (p->flags & HTTP_PF_EXT) {
+		/* p->cbs points to the first member of a struct http_cbs */
+		const struct http_cbs *x = (const struct http_cbs *)cbs;
+		hdr_line_framing(p, s, ne, v, ve);
+		p->header_bytes += (uint32_t)(ve + 2 - s);
+		if (p->hdr_id == HTTP_H_CONTENT_LENGTH || p->hdr_id == HTTP_H_TRANSFER_ENCODING)
+			hdr_finish_framing(p);
+		*sp = ve + 2;
+		return x->on_header(p, (const char *)s, nlen, (const char *)v, vlen);
+	}
+	p->header_bytes += (uint32_t)nlen;
+	if (cbs->on_header_name != NULL &&
+	    (rc = cbs->on_header_name(p, (const char *)s, nlen)) != 0) {
+		tok_add(p, s, nlen, true);
+		*sp = ne;
+		p->state = S_HDR_NAME;
+		return rc;
+	}
+	hdr_line_framing(p, s, ne, v, ve);
+	p->header_bytes += (uint32_t)(ve - ne);
+	if (vlen > 0 && cbs->on_header_value != NULL &&
+	    (rc = cbs->on_header_value(p, (const char *)v, vlen)) != 0) {
+		*sp = ve;
+		p->state = S_HDR_VALUE;
+		return rc;
+	}
+	p->header_bytes += 2;
+	hdr_finish_framing(p);
+	*sp = ve + 2;
+	return cbs->on_header_done != NULL ? cbs->on_header_done(p) : 0;
 }
 
 /* Decides the body framing at the end of the header block. */
@@ -670,6 +871,8 @@ ar_http_parse(struct ar_http_parser *p, const uint8_t *data, size_t len)
 	while (s < end) {
 		size_t n;
 		uint8_t c;
+		bool in_place;
+		int ver;
 
 		m0 = s;
 		switch (p->state) {
@@ -699,7 +902,10 @@ ar_http_parse(struct ar_http_parser *p, const uint8_t *data, size_t len)
 		case S_REQ_METHOD:
 			q = scan(s, end, C_TCHAR);
 			n = (size_t)(q - s);
-			tok_add(p, s, n, false);
+			/* a method wholly in this buffer is identified in place */
+			in_place = q < end && p->tok_len == 0;
+			if (!in_place)
+				tok_add(p, s, n, false);
 			line_account(p, n);
 			s = q;
 			if (p->line_len > MAX_METHOD_LEN) {
@@ -707,7 +913,12 @@ ar_http_parse(struct ar_http_parser *p, const uint8_t *data, size_t len)
 					return -1;
 				goto bad_framing;
 			}
-			CB_PIECE(on_method, q - n, n);
+			if (n > 0 && p->cbs->on_method != NULL &&
+			    (rc = p->cbs->on_method(p, (const char *)(q - n), n)) != 0) {
+				if (in_place)
+					tok_add(p, q - n, n, false); /* resumed here later */
+				goto out;
+			}
 			if (q == end)
 				break;
 			if (*q != ' ' || p->line_len == 0) {
@@ -715,7 +926,7 @@ ar_http_parse(struct ar_http_parser *p, const uint8_t *data, size_t len)
 					return -1;
 				goto bad_framing;
 			}
-			p->method = method_id(p->tok, p->tok_len);
+			p->method = in_place ? method_id(q - n, n) : method_id(p->tok, p->tok_len);
 			s = q + 1;
 			line_account(p, 1);
 			p->state = S_REQ_TARGET;
@@ -723,7 +934,7 @@ ar_http_parse(struct ar_http_parser *p, const uint8_t *data, size_t len)
 			break;
 
 		case S_REQ_TARGET:
-			q = scan(s, end, C_TGT);
+			q = scan_text(s, end, false);
 			n = (size_t)(q - s);
 			if (n > 0) {
 				size_t b = line_budget(p, n);
@@ -759,6 +970,22 @@ ar_http_parse(struct ar_http_parser *p, const uint8_t *data, size_t len)
 		case S_REQ_VERSION:
 			q = scan(s, end, C_VERS);
 			n = (size_t)(q - s);
+			if (end - q >= 2 && q[0] == '\r' && q[1] == '\n' && p->tok_len == 0 &&
+			    n <= MAX_VERSION_LEN) {
+				/* version and CRLF in this buffer: checked in place */
+				line_account(p, n);
+				s = q;
+				if (n > 0 && p->cbs->on_version != NULL &&
+				    (rc = p->cbs->on_version(p, (const char *)(q - n), n)) != 0) {
+					tok_add(p, q - n, n, false); /* resumed here later */
+					goto out;
+				}
+				s = q + 2;
+				line_account(p, 1);
+				line_account(p, 1);
+				ver = parse_version(p, q - n, n);
+				goto req_line_ver;
+			}
 			tok_add(p, s, n, false);
 			line_account(p, n);
 			s = q;
@@ -793,16 +1020,15 @@ ar_http_parse(struct ar_http_parser *p, const uint8_t *data, size_t len)
 				anomaly(p, AR_HTTP_AN_BARE_CR);
 			}
 req_line_done:
-			if (p->version != 9) {
-				int v = parse_version(p);
-				if (v == 0) {
-					if (!start_line_bad(p, AR_HTTP_AN_BAD_REQUEST_LINE))
-						return -1;
-					goto bad_framing;
-				}
-				if (v == 1)
-					anomaly(p, AR_HTTP_AN_BAD_VERSION);
+			ver = p->version == 9 ? 2 : parse_version(p, p->tok, p->tok_len);
+req_line_ver:
+			if (ver == 0) {
+				if (!start_line_bad(p, AR_HTTP_AN_BAD_REQUEST_LINE))
+					return -1;
+				goto bad_framing;
 			}
+			if (ver == 1)
+				anomaly(p, AR_HTTP_AN_BAD_VERSION);
 			p->flags |= HTTP_PF_SEEN_MSG;
 			if (p->version == 9)
 				goto headers_done;
@@ -810,37 +1036,52 @@ req_line_done:
 			break;
 
 		/* ---- status line ---- */
-		case S_RESP_VERSION:
+		case S_RESP_VERSION: {
+			const void *vt = p->tok;
+			size_t vn;
 			q = scan(s, end, C_VERS);
 			n = (size_t)(q - s);
-			tok_add(p, s, n, false);
+			/* a version wholly in this buffer is checked in place */
+			in_place = q < end && p->tok_len == 0 && n <= MAX_VERSION_LEN;
+			if (in_place) {
+				vt = s;
+				vn = n;
+			} else {
+				tok_add(p, s, n, false);
+				vn = p->tok_len;
+			}
 			line_account(p, n);
 			s = q;
-			if (memcmp(p->tok, "HTTP/", p->tok_len < 5 ? p->tok_len : 5) != 0 ||
-			    p->tok_len > MAX_VERSION_LEN) {
+			if (memcmp(vt, "HTTP/", vn < 5 ? vn : 5) != 0 || vn > MAX_VERSION_LEN) {
 				if (!start_line_bad(p, AR_HTTP_AN_BAD_STATUS_LINE))
 					return -1;
 				goto bad_framing;
 			}
-			CB_PIECE(on_version, q - n, n);
+			if (n > 0 && p->cbs->on_version != NULL &&
+			    (rc = p->cbs->on_version(p, (const char *)(q - n), n)) != 0) {
+				if (in_place)
+					tok_add(p, q - n, n, false); /* resumed here later */
+				goto out;
+			}
 			if (q == end)
 				break;
-			if (*q != ' ' || p->tok_len > MAX_VERSION_LEN || parse_version(p) == 0) {
+			if (*q != ' ' || (ver = parse_version(p, vt, vn)) == 0) {
 				if (!start_line_bad(p, AR_HTTP_AN_BAD_STATUS_LINE))
 					return -1;
 				goto bad_framing;
 			}
-			if (parse_version(p) == 1)
+			if (ver == 1)
 				anomaly(p, AR_HTTP_AN_BAD_VERSION);
 			s = q + 1;
 			line_account(p, 1);
 			p->tok_len = 0;
 			p->state = S_RESP_STATUS;
 			break;
+		}
 
 		case S_RESP_STATUS:
-			c = *s;
-			if (p->tok_len < 3) {
+			while (p->tok_len < 3) {
+				c = *s;
 				if (c < '0' || c > '9') {
 					if (!start_line_bad(p, AR_HTTP_AN_BAD_STATUS_LINE))
 						return -1;
@@ -852,8 +1093,10 @@ req_line_done:
 							       (p->tok[1] - '0') * 10 + (c - '0'));
 				s++;
 				line_account(p, 1);
-				break;
+				if (s == end)
+					goto next;
 			}
+			c = *s;
 			if (c != ' ' && c != '\r' && c != '\n') {
 				if (!start_line_bad(p, AR_HTTP_AN_BAD_STATUS_LINE))
 					return -1;
@@ -871,7 +1114,7 @@ req_line_done:
 			break;
 
 		case S_RESP_REASON:
-			q = scan(s, end, C_VCHAR);
+			q = scan_text(s, end, true);
 			n = (size_t)(q - s);
 			if (n > 0) {
 				size_t b = line_budget(p, n);
@@ -885,7 +1128,11 @@ req_line_done:
 			s = q + 1;
 			n = line_budget(p, 1);
 			line_account(p, 1);
-			if (c == '\r') {
+			if (c == '\r' && s < end && *s == '\n') {
+				s++;
+				line_account(p, 1);
+				p->state = S_HDR_START;
+			} else if (c == '\r') {
 				p->state = S_RESP_LINE_LF;
 			} else if (c == '\n') {
 				anomaly(p, AR_HTTP_AN_BARE_LF);
@@ -909,6 +1156,7 @@ req_line_done:
 
 		/* ---- header block (and trailers) ---- */
 		case S_HDR_START:
+hdr_start:
 			c = *s;
 			if (c == ' ' || c == '\t') {
 				if (p->flags & HTTP_PF_HDR_PENDING) {
@@ -929,6 +1177,11 @@ req_line_done:
 			}
 			if (c == '\r') {
 				s++;
+				if (s < end && *s == '\n') {
+					s++;
+					hdr_account(p, 2);
+					goto headers_done;
+				}
 				hdr_account(p, 1);
 				p->state = S_HDR_END_LF;
 				break;
@@ -945,9 +1198,28 @@ req_line_done:
 				anomaly(p, AR_HTTP_AN_HEADER_COUNT);
 				p->flags |= HTTP_PF_HDR_SUPPR;
 			}
-			p->state = S_HDR_NAME;
 			p->tok_len = 0;
 			p->hdr_id = HTTP_H_OTHER;
+			if (!(p->flags & HTTP_PF_HDR_SUPPR)) {
+				/* the whole line at once when it is all here (see hdr_line()) */
+				const uint8_t *ne = scan(s, end, C_TCHAR), *v, *ve;
+				if (ne == s || end - ne < 4 || *ne != ':')
+					goto hdr_bytewise;
+				v = ne + 1;
+				while (v < end && (*v == ' ' || *v == '\t'))
+					v++;
+				ve = scan_text(v, end, true);
+				if (end - ve < 3 || ve[0] != '\r' || ve[1] != '\n' ||
+				    ve[2] == ' ' || ve[2] == '\t' ||
+				    p->header_bytes + (uint64_t)(ve + 2 - s) >
+					    p->limits->max_header_bytes)
+					goto hdr_bytewise;
+				if ((rc = hdr_line(p, &s, ne, v, ve)) != 0)
+					goto out;
+				goto hdr_start; /* s < end: ve[2] is there */
+			}
+hdr_bytewise:
+			p->state = S_HDR_NAME;
 			break;
 
 		case S_HDR_NAME:
@@ -968,7 +1240,9 @@ req_line_done:
 				p->state = S_HDR_SKIP;
 				break;
 			}
-			p->hdr_id = p->tok_len <= sizeof(p->tok) ? hdr_id(p->tok, p->tok_len) : 0;
+			p->hdr_id = p->tok_len <= sizeof(p->tok) ?
+					    hdr_id((const uint8_t *)p->tok, p->tok_len) :
+					    HTTP_H_OTHER;
 			s = q + 1;
 			hdr_account(p, 1);
 			if (c != ':') {
@@ -1149,16 +1423,16 @@ headers_done:
 			break;
 
 		case S_CHUNK_SIZE: {
-			int h = hexval1[*s] - 1;
-			if (h >= 0) {
+			int h;
+			while ((h = hexval1[*s] - 1) >= 0) {
 				if (p->val >= MAX_CHUNK_SIZE) {
 					anomaly(p, AR_HTTP_AN_BAD_CHUNK_SIZE);
 					goto bad_framing;
 				}
 				p->val = p->val * 16 + (uint64_t)h;
 				p->tok_len = 1;
-				s++;
-				break;
+				if (++s == end)
+					goto next;
 			}
 			c = *s;
 			if (p->tok_len == 0) {

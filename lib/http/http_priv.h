@@ -34,9 +34,31 @@ enum http_hdr_id {
 #define HTTP_PF_TOK         (1u << 10) /* current start-line field is not empty */
 #define HTTP_PF_CR          (1u << 11) /* chunk extension: last byte was CR */
 #define HTTP_PF_BAD_CL      (1u << 12) /* an invalid Content-Length was seen */
+#define HTTP_PF_EXT         (1u << 13) /* p->cbs is the pub member of a struct http_cbs */
 
 /* Flags kept from one message to the next. */
-#define HTTP_PF_KEEP (HTTP_PF_SEEN_MSG)
+#define HTTP_PF_KEEP (HTTP_PF_SEEN_MSG | HTTP_PF_EXT)
+
+/*
+ * The callbacks of lib/http's own transaction layer: the public ones and
+ * one more, which takes a whole header line in one call. The parser calls
+ * on_header instead of on_header_name, on_header_value and on_header_done
+ * when it has the whole line in one input buffer (name, colon, value, line
+ * end and the first byte of the next line, which tells that no obs-fold
+ * follows) and the line is within the header limits; otherwise it hands
+ * the line out in pieces as usual. @value is the field value after the
+ * leading whitespace, trailing whitespace included, as the pieces would
+ * have been. Called where on_header_done would be, with p->hdr_id set.
+ */
+struct http_cbs {
+	struct ar_http_parser_cbs pub; /* first: p->cbs points here */
+	int (*on_header)(struct ar_http_parser *p, const char *name, size_t name_len,
+			 const char *value, size_t value_len);
+};
+
+/* ar_http_parser_init() with the callbacks above. */
+void http1_parser_init_ext(struct ar_http_parser *p, bool is_response, const struct http_cbs *cbs,
+			   const struct ar_http_limits *limits, void *user);
 
 /* Response side: what the request was (method and version, 9 for HTTP/0.9). */
 void http1_parser_set_request(struct ar_http_parser *p, enum ar_http_method m, uint8_t version);

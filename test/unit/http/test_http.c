@@ -1517,6 +1517,345 @@ test_ctx_create_rejects_bad_params(void **state)
 	ar_http_ctx_free(NULL);
 }
 
+/* ---- header lines taken whole, names matched in place -------------- */
+
+#define NC_REQ                                                                                     \
+	"POST /n HTTP/1.1\r\nhOST: h.example\r\nUSER-agent: ua/1\r\nContent_Length: 9\r\n"         \
+	"content-LENGTH: 2\r\nHOSTS: no\r\n\r\nok"
+#define NC_RESP                                                                                    \
+	"HTTP/1.1 301 Moved\r\nLOCATION: /there\r\nContent-TYPE: text/plain\r\n"                   \
+	"Content-Lengt: 7\r\nCONTENT-LENGTH: 3\r\n\r\nabc"
+
+static const struct exp_tx exp_names_any_case[] = { {
+	.method = "POST",
+	.uri = "/n",
+	.protocol = "HTTP/1.1",
+	.host = "h.example",
+	.ua = "ua/1",
+	.resp_protocol = "HTTP/1.1",
+	.reason = "Moved",
+	.resp_ct = "text/plain",
+	.location = "/there",
+	.req_hdrs = "hOST: h.example\nUSER-agent: ua/1\nContent_Length: 9\ncontent-LENGTH: 2\n"
+		    "HOSTS: no\n",
+	.resp_hdrs = "LOCATION: /there\nContent-TYPE: text/plain\nContent-Lengt: 7\n"
+		     "CONTENT-LENGTH: 3\n",
+	.req_body = "ok",
+	.resp_body = "abc",
+	.status = 301,
+	.method_id = M(POST),
+	.version = 11,
+	.flags = DONE,
+	.req_wire = LEN(NC_REQ),
+	.resp_wire = LEN(NC_RESP),
+	.req_body_len = 2,
+	.resp_body_len = 3,
+	.nh_req = 5,
+	.nh_resp = 4,
+} };
+
+/* Known names in any case are recognised; names one character off are not. */
+static void
+test_header_names_matched_in_any_case_only_exactly(void **state)
+{
+	static const struct tcase tc = {
+		.name = "names_any_case",
+		.steps = { REQ(NC_REQ), RESP(NC_RESP) },
+		.exp = exp_names_any_case,
+		.n_exp = NEXP(exp_names_any_case),
+	};
+
+	(void)state;
+	run_case(&tc);
+}
+
+/* control characters beyond the first 16 bytes of a value or reason */
+#define CC_REQ                                                                                     \
+	"GET /c HTTP/1.1\r\nX-Long: 0123456789abcdefghij\x01klm\r\n"                               \
+	"User-Agent: 0123456789abcdefg\x7f\r\nHost: caf\xc3\xa9.example\r\n\r\n"
+#define CC_RESP "HTTP/1.1 200 All fine, nothing to \x02see\r\nContent-Length: 0\r\n\r\n"
+
+static const struct exp_tx exp_late_control_chars[] = { {
+	.method = "GET",
+	.uri = "/c",
+	.protocol = "HTTP/1.1",
+	.host = "caf\xc3\xa9.example",
+	.ua = "0123456789abcdefg\x7f",
+	.resp_protocol = "HTTP/1.1",
+	.reason = "All fine, nothing to \x02see",
+	.req_hdrs = "X-Long: 0123456789abcdefghij\x01klm\nUser-Agent: 0123456789abcdefg\x7f\n"
+		    "Host: caf\xc3\xa9.example\n",
+	.resp_hdrs = S_OK0H,
+	.status = 200,
+	.method_id = M(GET),
+	.version = 11,
+	.flags = DONE,
+	.anomalies = AN(BAD_HEADER) | AN(BAD_STATUS_LINE),
+	.req_wire = LEN(CC_REQ),
+	.resp_wire = LEN(CC_RESP),
+	.nh_req = 3,
+	.nh_resp = 1,
+} };
+
+/* Control characters are kept and reported wherever they sit in a long
+ * value or reason phrase; obs-text bytes are plain value bytes. */
+static void
+test_control_chars_found_past_16_bytes(void **state)
+{
+	static const struct tcase tc = {
+		.name = "late_control_chars",
+		.steps = { REQ(CC_REQ), RESP(CC_RESP) },
+		.exp = exp_late_control_chars,
+		.n_exp = NEXP(exp_late_control_chars),
+	};
+
+	(void)state;
+	run_case(&tc);
+}
+
+/* ---- callbacks that stop the parser in a header line ---------------- */
+
+struct trace {
+	char buf[2048];
+	size_t len;
+	char last; /* tag of the piece element in progress, 0 after an event */
+	int stop;  /* every callback stops the parser */
+};
+
+static void
+tr_add(struct trace *t, char tag, const char *at, size_t len)
+{
+	if (tag != t->last || at == NULL) {
+		assert_true(t->len < sizeof(t->buf));
+		t->buf[t->len++] = tag;
+	}
+	t->last = at == NULL ? 0 : tag;
+	if (at == NULL)
+		return;
+	assert_true(t->len + len <= sizeof(t->buf));
+	memcpy(t->buf + t->len, at, len);
+	t->len += len;
+}
+
+#define TR_PIECE(fn, tag)                                                                          \
+	static int fn(struct ar_http_parser *p, const char *at, size_t len)                        \
+	{                                                                                          \
+		struct trace *t = p->user;                                                         \
+		tr_add(t, tag, at, len);                                                           \
+		return t->stop;                                                                    \
+	}
+#define TR_EVENT(fn, tag, stop_rc)                                                                 \
+	static int fn(struct ar_http_parser *p)                                                    \
+	{                                                                                          \
+		struct trace *t = p->user;                                                         \
+		tr_add(t, tag, NULL, 0);                                                           \
+		return t->stop ? (stop_rc) : 0;                                                    \
+	}
+
+TR_PIECE(tr_method, 'M')
+TR_PIECE(tr_target, 'T')
+TR_PIECE(tr_version, 'V')
+TR_PIECE(tr_status, 'S')
+TR_PIECE(tr_reason, 'R')
+TR_PIECE(tr_name, 'N')
+TR_PIECE(tr_value, 'v')
+TR_PIECE(tr_body, 'B')
+TR_EVENT(tr_begin, '<', 1)
+TR_EVENT(tr_done, ';', 1)
+TR_EVENT(tr_headers, '|', 2) /* 1 would mean "no body" */
+TR_EVENT(tr_complete, '>', 1)
+
+static void
+tr_anomaly(struct ar_http_parser *p, enum ar_http_anomaly an)
+{
+	tr_add(p->user, (char)('a' + an), NULL, 0);
+}
+
+/* Feeds @msg whole (resuming after each stop) or byte by byte. */
+static void
+tr_run(struct trace *t, bool response, const char *msg, size_t len, bool bytewise, int stop)
+{
+	static const struct ar_http_limits lim = { 200, 8, 400 };
+	static const struct ar_http_parser_cbs cbs = {
+		.on_message_begin = tr_begin,
+		.on_method = tr_method,
+		.on_target = tr_target,
+		.on_version = tr_version,
+		.on_status = tr_status,
+		.on_reason = tr_reason,
+		.on_header_name = tr_name,
+		.on_header_value = tr_value,
+		.on_header_done = tr_done,
+		.on_headers_complete = tr_headers,
+		.on_body = tr_body,
+		.on_message_complete = tr_complete,
+		.on_anomaly = tr_anomaly,
+	};
+	struct ar_http_parser p;
+	size_t off = 0, calls = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->stop = stop;
+	ar_http_parser_init(&p, response, &cbs, &lim, t);
+	while (off < len) {
+		size_t n = bytewise ? 1 : len - off;
+		long r = ar_http_parse(&p, (const uint8_t *)msg + off, n);
+		assert_true(r >= 0 && (size_t)r <= n);
+		off += (size_t)r;
+		assert_true(++calls < 10 * len);
+	}
+}
+
+/*
+ * A callback may stop the parser anywhere in a header line taken whole;
+ * fed again from where it stopped, the parser hands out the same elements,
+ * events and anomalies as when it walks the bytes one by one.
+ */
+static void
+test_parser_stops_in_header_lines_resume_where_they_stopped(void **state)
+{
+	static const char req[] =
+		"POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nX-Empty:\r\n"
+		"X-Pad:  v  \r\nAccept: */*\r\n\r\n3\r\nabc\r\n0\r\nT-A: 1\r\n\r\n"
+		"GET /b HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi"
+		"GET /c HTTP/1.0\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-B: b\r\n"
+				   "Content-Length: 4\r\n\r\nbodyHTTP/1.1 204 No Content\r\n\r\n";
+	static struct trace stopped, bytewise;
+
+	(void)state;
+	tr_run(&stopped, false, req, sizeof(req) - 1, false, 1);
+	tr_run(&bytewise, false, req, sizeof(req) - 1, true, 0);
+	assert_int_equal(stopped.len, bytewise.len);
+	assert_memory_equal(stopped.buf, bytewise.buf, stopped.len);
+	/* the two Content-Length headers of the second request: one anomaly */
+	assert_non_null(memchr(bytewise.buf, 'a' + AR_HTTP_AN_DUP_CL, bytewise.len));
+	assert_non_null(memmem(bytewise.buf, bytewise.len, "NX-Padvv  ;", 11));
+
+	tr_run(&stopped, true, resp, sizeof(resp) - 1, false, 1);
+	tr_run(&bytewise, true, resp, sizeof(resp) - 1, true, 0);
+	assert_int_equal(stopped.len, bytewise.len);
+	assert_memory_equal(stopped.buf, bytewise.buf, stopped.len);
+	assert_non_null(memmem(bytewise.buf, bytewise.len, "NContent-Typevtext/plain;", 25));
+}
+
+/*
+ * The whitespace between the colon and a Transfer-Encoding value is plain
+ * only when it is nothing or one SP; a lone HT makes the value obfuscated.
+ */
+static void
+test_transfer_encoding_after_colon_whitespace(void **state)
+{
+	static const struct {
+		const char *line;
+		uint32_t an;
+	} tv[] = {
+		{ "Transfer-Encoding:chunked", 0 },
+		{ "Transfer-Encoding: chunked", 0 },
+		{ "Transfer-Encoding:\tchunked", AN(OBFUSCATED_TE) },
+		{ "Transfer-Encoding:  chunked", AN(OBFUSCATED_TE) },
+		{ "transfer-ENCODING:\t chunked", AN(OBFUSCATED_TE) },
+	};
+	static const struct ar_http_limits lim = { 200, 8, 400 };
+	struct ar_http_parser_cbs cbs = { .on_anomaly = te_on_anomaly, .on_body = te_on_body };
+
+	(void)state;
+	for (size_t i = 0; i < NEXP(tv); i++) {
+		char msg[128];
+		int n = snprintf(msg, sizeof(msg),
+				 "HTTP/1.1 200 OK\r\n%s\r\nX: y\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+				 tv[i].line);
+		for (size_t k = 0; k <= (size_t)n; k++) {
+			struct ar_http_parser p;
+			struct te_run r = { 0, 0 };
+			ar_http_parser_init(&p, true, &cbs, &lim, &r);
+			assert_int_equal(ar_http_parse(&p, (const uint8_t *)msg, k), (long)k);
+			assert_int_equal(ar_http_parse(&p, (const uint8_t *)msg + k, (size_t)n - k),
+					 n - (long)k);
+			if (r.anomalies != tv[i].an)
+				print_error("\"%s\" split %zu: anomalies 0x%x\n", tv[i].line, k,
+					    r.anomalies);
+			assert_int_equal(r.anomalies, tv[i].an);
+			assert_int_equal(p.framing, AR_HTTP_BODY_CHUNKED);
+			assert_int_equal(r.body, 3);
+		}
+	}
+}
+
+/* ---- damaged exchanges: whole, split and byte by byte agree --------- */
+
+/*
+ * check_same(), except for two things of an aborted transaction that
+ * depend on where the parser saw the damage: a status-line version is
+ * checked when it ends or at the end of a buffer, so a response that does
+ * not start with "HTTP/" ("cation: /l") counts 6 wire bytes fed whole and
+ * 1 fed byte by byte, and "HAT" is not kept as the protocol fed whole,
+ * while "H" is, fed byte by byte.
+ */
+static void
+check_same_but_aborted_wire(const struct tcase *tc, const struct result *a, const struct result *b,
+			    int mode, size_t split)
+{
+	static struct result b2;
+
+	b2 = *b;
+	for (unsigned i = 0; i < a->n && i < b->n; i++)
+		if ((a->tx[i].flags & b->tx[i].flags & AR_HTTP_TX_ABORTED) != 0) {
+			b2.tx[i].req_wire = a->tx[i].req_wire;
+			b2.tx[i].resp_wire = a->tx[i].resp_wire;
+			memcpy(b2.tx[i].resp_protocol, a->tx[i].resp_protocol,
+			       sizeof(b2.tx[i].resp_protocol));
+		}
+	check_same(tc, a, &b2, mode, split);
+}
+
+/*
+ * Every byte that changes how a header or start line is read (line ends,
+ * whitespace, colon, control characters), inserted at every offset of an
+ * exchange: the transactions, anomalies and counters must not depend on
+ * how the bytes were cut into buffers.
+ */
+static void
+test_damaged_exchanges_same_whole_split_and_bytewise(void **state)
+{
+	static const char req[] =
+		"POST /m HTTP/1.1\r\nHost: h\r\nContent-Type: a/b\r\nTransfer-Encoding: chunked\r\n"
+		"X-A:  v \r\n\r\n3\r\nabc\r\n0\r\nT: 1\r\n\r\nGET /n HTTP/1.1\r\nContent-Length: 2"
+		"\r\n\r\nhi";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nLocation: /l\r\n\r\n"
+				   "okHTTP/1.1 204 No Content\r\nX: y\r\n\r\n";
+	static const char ins[] = { '\r', '\n', ' ', '\t', ':', '\x01', '\x7f', 'A' };
+	static const struct tcase tc = { .name = "damaged" };
+	static struct result whole, other;
+	char buf[256];
+
+	(void)state;
+	for (int side = 0; side < 2; side++) {
+		const char *base = side == 0 ? req : resp;
+		size_t blen = side == 0 ? sizeof(req) - 1 : sizeof(resp) - 1;
+		for (size_t i = 0; i <= blen; i++)
+			for (size_t k = 0; k < sizeof(ins); k++) {
+				struct step steps[3] = {
+					{ OP_REQ, req, sizeof(req) - 1 },
+					{ OP_RESP, resp, sizeof(resp) - 1 },
+					{ OP_END, NULL, 0 },
+				};
+				memcpy(buf, base, i);
+				buf[i] = ins[k];
+				memcpy(buf + i + 1, base + i, blen - i);
+				steps[side].data = buf;
+				steps[side].len = blen + 1;
+				run(&base_params, steps, 0, 0, &whole);
+				run(&base_params, steps, 2, 0, &other);
+				check_same_but_aborted_wire(&tc, &whole, &other, 2, 0);
+				/* cut right after the inserted byte */
+				run(&base_params, steps, 1,
+				    (side == 0 ? 0 : sizeof(req) - 1) + i + 1, &other);
+				check_same_but_aborted_wire(&tc, &whole, &other, 1, i + 1);
+			}
+	}
+}
+
 int
 main(void)
 {
@@ -1570,6 +1909,11 @@ main(void)
 		cmocka_unit_test(test_detect_request_and_response),
 		cmocka_unit_test(test_anomaly_names_are_distinct),
 		cmocka_unit_test(test_ctx_create_rejects_bad_params),
+		cmocka_unit_test(test_header_names_matched_in_any_case_only_exactly),
+		cmocka_unit_test(test_control_chars_found_past_16_bytes),
+		cmocka_unit_test(test_parser_stops_in_header_lines_resume_where_they_stopped),
+		cmocka_unit_test(test_transfer_encoding_after_colon_whitespace),
+		cmocka_unit_test(test_damaged_exchanges_same_whole_split_and_bytewise),
 	};
 
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
