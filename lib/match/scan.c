@@ -458,6 +458,66 @@ entry_put(struct ar_match_ws *ws, struct entry *e, int b, size_t len)
 	ws->used[b] += (uint32_t)len + 1;
 }
 
+/*
+ * Most values are plain words: nothing to decode, no entity, no run of
+ * spaces, no comment. For them the normal forms are a copy (lower-cased
+ * for text), made here in one pass instead of ar_norm()'s several. The
+ * classes say which bytes some step may change.
+ */
+enum {
+	C_DEC = 1,   /* '%' '+' '\\': the target's decoding may change the value */
+	C_TEXT = 2,  /* '&', controls, NUL, non-ASCII: the text steps may */
+	C_UPPER = 4, /* 'A'-'Z': lower-casing will */
+	C_SQL = 8,   /* '/' '-' '#': a comment may start */
+	C_SPACE = 16,
+};
+
+static const uint8_t byte_class[256] = {
+	[0 ... 31] = C_TEXT, [127 ... 255] = C_TEXT, ['%'] = C_DEC,           ['+'] = C_DEC,
+	['\\'] = C_DEC,      ['&'] = C_TEXT,         ['/'] = C_SQL,           ['-'] = C_SQL,
+	['#'] = C_SQL,       [' '] = C_SPACE,        ['A' ... 'Z'] = C_UPPER,
+};
+
+/* The classes of @n bytes; C_TEXT too when two spaces follow each other. */
+static unsigned
+classify(const uint8_t *s, size_t n)
+{
+	unsigned m = 0, prev = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = byte_class[s[i]];
+		if (c & prev & C_SPACE)
+			m |= C_TEXT;
+		m |= c;
+		prev = c;
+	}
+	return m;
+}
+
+/* The text form of @in (@m its classes) into @out; returns its length. */
+static size_t
+text_form(const uint8_t *in, size_t n, unsigned m, uint8_t *out)
+{
+	if (m & C_TEXT)
+		return ar_norm(in, n, out, n, TEXT_FLAGS);
+	if (m & C_UPPER) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = (uint8_t)(in[i] | ((byte_class[in[i]] & C_UPPER) ? 0x20 : 0));
+	} else if (out != in) {
+		memcpy(out, in, n);
+	}
+	return n;
+}
+
+/* The sql form of the text form @in (@m the classes of the value). */
+static size_t
+sql_form(const uint8_t *in, size_t n, unsigned m, uint8_t *out)
+{
+	if (m & (C_SQL | C_DEC | C_TEXT))
+		return ar_norm(in, n, out, n, SQL_FLAGS);
+	memcpy(out, in, n);
+	return n;
+}
+
 static bool
 wanted(const struct ar_match_ws *ws, enum ar_target t, const char *fname, size_t fname_len)
 {
@@ -495,13 +555,17 @@ add_value(struct ar_match_ws *ws, enum ar_target t, const char *fname, size_t fn
 	uint8_t *raw = ws->buf_of[B_RAW] + ws->used[B_RAW];
 	const uint8_t *base = (const uint8_t *)v;
 	size_t bn = n;
-	if (json) {
-		bn = ar_norm(base, bn, raw, n, AR_NORM_JSON);
-		base = raw;
-	}
-	if (base_flags[t]) {
-		bn = ar_norm(base, bn, raw, n, base_flags[t]);
-		base = raw;
+	unsigned m = classify(base, bn);
+	if (m & C_DEC) {
+		if (json) {
+			bn = ar_norm(base, bn, raw, n, AR_NORM_JSON);
+			base = raw;
+		}
+		if (base_flags[t]) {
+			bn = ar_norm(base, bn, raw, n, base_flags[t]);
+			base = raw;
+		}
+		m = classify(base, bn) | C_DEC; /* decoded: the sql form in full */
 	}
 	if (r) {
 		if (base != raw)
@@ -512,10 +576,10 @@ add_value(struct ar_match_ws *ws, enum ar_target t, const char *fname, size_t fn
 	if (!tx && !sq)
 		return;
 	uint8_t *text = ws->buf_of[B_TEXT] + ws->used[B_TEXT];
-	size_t tn = ar_norm(base, bn, text, n, TEXT_FLAGS);
+	size_t tn = text_form(base, bn, m, text);
 	if (sq) {
 		uint8_t *sql = ws->buf_of[B_SQL] + ws->used[B_SQL];
-		entry_put(ws, e, B_SQL, ar_norm(text, tn, sql, n, SQL_FLAGS));
+		entry_put(ws, e, B_SQL, sql_form(text, tn, m, sql));
 	}
 	if (tx)
 		entry_put(ws, e, B_TEXT, tn);
@@ -542,14 +606,19 @@ add_name(struct ar_match_ws *ws, enum ar_target t, const char *name, size_t nn, 
 	e->kvalue = v;
 	e->kvalue_len = (uint32_t)vn;
 	uint8_t *text = ws->buf_of[B_TEXT] + ws->used[B_TEXT];
-	size_t tn = ar_norm((const uint8_t *)name, n, text, n, base_flags[t] | TEXT_FLAGS);
+	unsigned m = classify((const uint8_t *)name, n);
+	size_t tn = (m & C_DEC) ?
+			    ar_norm((const uint8_t *)name, n, text, n, base_flags[t] | TEXT_FLAGS) :
+			    text_form((const uint8_t *)name, n, m, text);
+	if (m & C_DEC)
+		m |= C_TEXT;
 	if (k) {
 		memcpy(ws->buf_of[B_KEY] + ws->used[B_KEY], text, tn);
 		entry_put(ws, e, B_KEY, tn);
 	}
 	if (sq) {
 		uint8_t *sql = ws->buf_of[B_SQL] + ws->used[B_SQL];
-		entry_put(ws, e, B_SQL, ar_norm(text, tn, sql, n, SQL_FLAGS));
+		entry_put(ws, e, B_SQL, sql_form(text, tn, m, sql));
 	}
 	if (tx)
 		entry_put(ws, e, B_TEXT, tn);
@@ -577,10 +646,19 @@ static const char *const arg_prefix[AR_TGT_MAX] = {
 	[AR_TGT_HEADER] = "header:",       [AR_TGT_RESP_HEADER] = "resp_header:",
 };
 
+/* True when some rule looks at target @t. */
+static bool
+live(const struct ar_ruleset *rs, enum ar_target t)
+{
+	return rs->db[t][AR_FORM_TEXT] || rs->db[t][AR_FORM_SQL] || rs->db[t][AR_FORM_RAW] ||
+	       rs->name_db[t];
+}
+
 /* Walker context: the target its fields belong to. */
 struct walk {
 	struct ar_match_ws *ws;
 	enum ar_target t;
+	bool live; /* some rule looks at t: else only walk */
 };
 
 /* Query, form, cookie and multipart fields. */
@@ -590,6 +668,8 @@ on_arg(void *user, enum ar_field_kind kind, const char *name, size_t nn, const c
 	(void)kind;
 	struct walk *w = user;
 	struct ar_match_ws *ws = w->ws;
+	if (!w->live)
+		return 0;
 	/* the label shows the name decoded, as the application reads it */
 	char dec[NAME_MAX];
 	size_t dn = ar_norm((const uint8_t *)name, nn < NAME_MAX ? nn : NAME_MAX, (uint8_t *)dec,
@@ -627,6 +707,8 @@ on_json(void *user, enum ar_field_kind kind, const char *path, size_t pn, const 
 {
 	struct walk *w = user;
 	struct ar_match_ws *ws = w->ws;
+	if (!w->live)
+		return 0;
 	const char *key;
 	size_t kn;
 	json_key(path, pn, &key, &kn);
@@ -685,19 +767,25 @@ body(struct ar_match_ws *ws, bool response, const struct ar_kv *ct, const char *
 	struct walk w = { .ws = ws };
 	enum ar_walk_status st = AR_WALK_INVALID;
 	bool parsed = false;
+	enum ar_target whole_t = response ? AR_TGT_RESP_BODY : AR_TGT_BODY;
 
 	if (has_ci(c, cn, "json")) {
 		w.t = response ? AR_TGT_RESP_JSON : AR_TGT_JSON;
+		w.live = live(ws->rs, w.t);
+		if (!w.live && !live(ws->rs, whole_t))
+			return; /* no rule would see any of it */
 		st = ar_json_walk(b, n, on_json, &w);
 		parsed = true;
 	} else if (!response && has_ci(c, cn, "application/x-www-form-urlencoded")) {
 		w.t = AR_TGT_FORM;
+		w.live = live(ws->rs, w.t);
 		st = ar_form_walk(b, n, false, on_arg, &w);
 		parsed = true;
 	} else if (!response && has_ci(c, cn, "multipart/form-data")) {
 		const char *bd;
 		size_t bl;
 		w.t = AR_TGT_MULTIPART;
+		w.live = live(ws->rs, w.t);
 		if (ar_multipart_boundary(c, cn, &bd, &bl)) {
 			st = ar_multipart_walk(b, n, bd, bl, on_arg, &w);
 			parsed = true;
@@ -716,19 +804,26 @@ body(struct ar_match_ws *ws, bool response, const struct ar_kv *ct, const char *
 	if (parsed)
 		ws->st.body_invalid++;
 	/* no content type we parse, or it did not parse: the body as a whole */
-	whole(ws, response ? AR_TGT_RESP_BODY : AR_TGT_BODY, response ? "resp_body" : "body", b, n);
+	whole(ws, whole_t, response ? "resp_body" : "body", b, n);
 }
 
 static void
 headers(struct ar_match_ws *ws, enum ar_target t, const struct ar_kv *h, unsigned n)
 {
+	bool hdr_live = live(ws->rs, t);
 	for (unsigned i = 0; i < n; i++) {
 		if (t == AR_TGT_HEADER && h[i].name_len == 6 &&
 		    strncasecmp(h[i].name, "cookie", 6) == 0) {
-			struct walk w = { .ws = ws, .t = AR_TGT_COOKIE };
+			struct walk w = { .ws = ws,
+					  .t = AR_TGT_COOKIE,
+					  .live = live(ws->rs, AR_TGT_COOKIE) };
+			if (!w.live)
+				continue;
 			ar_cookie_walk(h[i].value, h[i].value_len, on_arg, &w);
 			continue;
 		}
+		if (!hdr_live)
+			continue;
 		label_set(ws, arg_prefix[t], h[i].name, h[i].name_len);
 		add_value(ws, t, h[i].name, h[i].name_len, h[i].value, h[i].value_len, false,
 			  false);
@@ -763,7 +858,7 @@ ar_inspect(const struct ar_ruleset *rs, unsigned worker, struct ar_match_ws *ws,
 	const char *q = memchr(p, '?', (size_t)(end - p));
 	whole(ws, AR_TGT_PATH, "path", p, (size_t)((q ? q : end) - p));
 	if (q) {
-		struct walk w = { .ws = ws, .t = AR_TGT_QUERY };
+		struct walk w = { .ws = ws, .t = AR_TGT_QUERY, .live = live(rs, AR_TGT_QUERY) };
 		ar_form_walk(q + 1, (size_t)(end - q - 1), false, on_arg, &w);
 	}
 
