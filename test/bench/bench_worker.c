@@ -425,13 +425,14 @@ now_s(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_worker CAPTURE [--only ours|libhtp] [--runs N]\n");
+	fprintf(stderr,
+		"usage: bench_worker CAPTURE [--only ours|libhtp] [--runs N] [--rules PATH]\n");
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *rules = NULL;
 	int do_ours = 1, do_htp = 1, runs = 3;
 
 	for (int i = 1; i < argc; i++) {
@@ -443,6 +444,8 @@ main(int argc, char **argv)
 				usage();
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
+			rules = argv[++i];
 		} else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
 			runs = atoi(argv[++i]);
 			if (runs < 1)
@@ -539,17 +542,29 @@ main(int argc, char **argv)
 			fprintf(stderr, "loading mbufs failed\n");
 			return 1;
 		}
+		/* with --rules, the worker inspects every transaction as apiradard's do */
+		struct ar_ruleset *rs = NULL;
+		if (rules != NULL) {
+			char err[512];
+			const char *paths[] = { rules };
+			rs = ar_ruleset_load(paths, 1, 1, err, sizeof(err));
+			if (rs == NULL) {
+				fprintf(stderr, "%s\n", err);
+				return 1;
+			}
+		}
 		static struct ard_worker w;
 		double best = 1e30;
 		struct ard_wstats st = { 0 };
 		struct ar_http_stats hs = { 0 };
 		for (int r = 0; r < runs; r++) {
 			memset(&w, 0, sizeof(w));
-			int e = ard_worker_init(&w, 0, &cfg, recs, rec_size);
+			int e = ard_worker_init(&w, 0, &cfg, recs, rec_size, NULL);
 			if (e != 0) {
 				fprintf(stderr, "ard_worker_init: %s\n", strerror(-e));
 				return 1;
 			}
+			w.rs = rs;
 			double t0 = now_s();
 			bench_ours(&w, cap.link_type, pkts, cap.n);
 			double dt = now_s() - t0;
@@ -560,6 +575,11 @@ main(int argc, char **argv)
 			ard_worker_fini(&w);
 		}
 		ours_tx = hs.tx_done;
+		if (rs != NULL)
+			printf("ours: rules %u inspected %" PRIu64 " alerts %" PRIu64
+			       " pii %" PRIu64 "\n",
+			       ar_ruleset_count(rs), st.inspected, st.alerts, st.pii);
+		ar_ruleset_free(rs);
 		printf("ours: packets %" PRIu32 " transactions %" PRIu64 " processed %" PRIu64
 		       " events %" PRIu64 " lost %" PRIu64 " incomplete %" PRIu64
 		       " parse_errors %" PRIu64 " best_s %.4f pkts_per_s %.0f tx_per_s %.0f\n",
