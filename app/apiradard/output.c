@@ -208,6 +208,7 @@ stats_detect(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t)
 	ar_json_kv_u64(j, "fields_cut", m->fields_cut);
 	ar_json_kv_u64(j, "fields_capped", m->fields_capped);
 	ar_json_kv_u64(j, "headers_capped", t->w.headers_capped);
+	ar_json_kv_u64(j, "findings_limited", t->w.findings_limited);
 	ar_json_kv_u64(j, "body_invalid", m->body_invalid);
 	ar_json_kv_u64(j, "body_too_deep", m->body_too_deep);
 	ar_json_kv_u64(j, "scan_errors", m->scan_errors);

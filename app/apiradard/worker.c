@@ -120,6 +120,30 @@ put_cstr(struct ar_rec *r, size_t cap, const char *s)
 	return s ? ar_rec_put(r, cap, s, strlen(s)) : (struct ar_rec_str){ 0, 0 };
 }
 
+/*
+ * Rules with a `limit` (a server banner, say) report once per server and
+ * interval: the first finding of a (rule, server) pair in a slot of a
+ * direct-mapped table. A collision forgets the older pair, which can
+ * only make a report come early, never lose one that is due.
+ */
+static bool
+limited(struct ard_worker *w, const struct ar_rule_info *ri, const struct ar_flow *f)
+{
+	const struct ar_pkt_tuple *t = &f->tuple;
+	uint64_t key = ri->id;
+	for (int i = 0; i < 16; i++)
+		key = key * 1099511628211ull ^ t->dst[i];
+	key = (key * 1099511628211ull ^ t->dport) | 1; /* never 0: 0 is a free slot */
+	unsigned slot = (unsigned)(key >> 20) & (AR_WORKER_LIMIT_SLOTS - 1);
+	if (w->limits[slot].key == key && w->now - w->limits[slot].ts < ri->limit_ns) {
+		w->st.findings_limited++;
+		return true;
+	}
+	w->limits[slot].key = key;
+	w->limits[slot].ts = w->now;
+	return false;
+}
+
 /* A finding becomes an alert or pii record. */
 static void
 on_hit(void *user, const struct ar_hit *h)
@@ -128,6 +152,8 @@ on_hit(void *user, const struct ar_hit *h)
 	struct ard_worker *w = c->w;
 	const struct ar_http_tx *tx = c->tx;
 	const struct ar_rule_info *ri = ar_ruleset_rule(w->rs, h->rule);
+	if (ri->limit_ns && limited(w, ri, c->f))
+		return;
 	struct ar_rec *r = rec_get(w);
 	if (r == NULL)
 		return;

@@ -37,7 +37,8 @@ struct ard_wstats {
 	uint64_t inspected;                      /* transactions inspected by the rules */
 	uint64_t alerts;                         /* alert records made */
 	uint64_t pii;                            /* pii records made */
-	uint64_t headers_capped; /* headers beyond AR_WORKER_MAX_HDRS, not inspected */
+	uint64_t headers_capped;   /* headers beyond AR_WORKER_MAX_HDRS, not inspected */
+	uint64_t findings_limited; /* findings not reported: the rule's `limit` */
 };
 
 /* Everything a stats event shows of one worker, copied under a seqlock. */
@@ -52,6 +53,9 @@ struct ard_rxq {
 	uint16_t port_idx; /* index into the config's ports */
 	uint16_t queue;
 };
+
+/* (rule, server) pairs remembered for rules with a `limit`. */
+#define AR_WORKER_LIMIT_SLOTS 4096
 
 /* Headers per side a transaction is inspected with. */
 #define AR_WORKER_MAX_HDRS 128
@@ -86,6 +90,11 @@ struct ard_worker {
 	const struct ar_ruleset *rs;  /* the set of this burst */
 	struct ar_match_ws *match_ws; /* lib/match's working memory */
 	struct ar_kv hdrs[2][AR_WORKER_MAX_HDRS];
+	/* rules with a `limit`: when each (rule, server) last reported */
+	struct {
+		uint64_t key;
+		uint64_t ts;
+	} limits[AR_WORKER_LIMIT_SLOTS];
 } __rte_cache_aligned;
 
 /*

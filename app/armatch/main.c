@@ -7,7 +7,7 @@
  * field, a header, or a response body field) and inspected with lib/match
  * exactly as a worker does. It prints what fired, or, given a labelled CSV
  * (payload,length,attack_type,label), how many values of each class were
- * flagged and how fast.
+ * flagged by an attack rule (sensitive data does not count) and how fast.
  *
  *   armatch -R config/rules [-p query|json|header|resp] [VALUE...]   (else stdin lines)
  *   armatch -R config/rules --csv FILE [-p query|json] [--misses CLASS] [--flagged CLASS]
@@ -42,7 +42,8 @@ struct req {
 /* What fired for one value. */
 struct fired {
 	const struct ar_ruleset *rs;
-	unsigned n;
+	unsigned n;   /* attack and leak alerts: what "flagged" counts */
+	unsigned pii; /* sensitive data found */
 	char cats[256];
 	char ids[512];
 	bool print;
@@ -53,16 +54,20 @@ on_hit(void *user, const struct ar_hit *h)
 {
 	struct fired *f = user;
 	const struct ar_rule_info *ri = ar_ruleset_rule(f->rs, h->rule);
+	if (f->print)
+		printf("  %u %s [%s] %.*s%s: %.*s\n", ri->id, ri->msg, ri->category,
+		       (int)h->field_len, h->field, h->name_hit ? " (name)" : "",
+		       (int)h->excerpt_len, h->excerpt);
+	if (ri->pii_type) {
+		f->pii++;
+		return;
+	}
 	size_t l = strlen(f->ids);
 	snprintf(f->ids + l, sizeof(f->ids) - l, "%s%u", f->n ? "," : "", ri->id);
 	l = strlen(f->cats);
 	if (!strstr(f->cats, ri->category))
 		snprintf(f->cats + l, sizeof(f->cats) - l, "%s%s", l ? "," : "", ri->category);
 	f->n++;
-	if (f->print)
-		printf("  %u %s [%s] %.*s%s: %.*s\n", ri->id, ri->msg, ri->category,
-		       (int)h->field_len, h->field, h->name_hit ? " (name)" : "",
-		       (int)h->excerpt_len, h->excerpt);
 }
 
 static size_t
@@ -389,7 +394,7 @@ main(int argc, char **argv)
 			struct fired fr = { .rs = rs, .print = true };
 			printf("%.*s\n", (int)n, v);
 			ar_inspect(rs, 0, ws, &r.x, on_hit, &fr);
-			if (!fr.n)
+			if (!fr.n && !fr.pii)
 				printf("  (nothing)\n");
 		}
 	}

@@ -253,6 +253,7 @@ struct ar_rule_info {
 	uint8_t form;       /* enum ar_form */
 	uint32_t targets;   /* bit (1 << enum ar_target) */
 	uint32_t min_count; /* matches needed in one field */
+	uint64_t limit_ns;  /* report at most once per server in this time (0: always) */
 	uint8_t validator;  /* enum ar_validator */
 	bool by_key;        /* matches field names, reports their values */
 	const char *msg;

@@ -167,10 +167,11 @@ need_str(struct loader *ld, const struct ar_conf *r, const char *key, const char
 static int
 load_rule(struct loader *ld, const struct ar_conf *r)
 {
-	static const char *const keys[] = { "id",       "msg", "category",  "type",      "severity",
-					    "owasp",    "cwe", "targets",   "norm",      "pattern",
-					    "patterns", "key", "min_count", "validator", "field",
-					    "caseless", NULL };
+	static const char *const keys[] = { "id",        "msg",       "category", "type",
+					    "severity",  "owasp",     "cwe",      "targets",
+					    "norm",      "pattern",   "patterns", "key",
+					    "min_count", "validator", "field",    "caseless",
+					    "limit",     NULL };
 	struct ar_ruleset *rs = ld->rs;
 	char *err = ld->err;
 	size_t el = ld->errlen;
@@ -256,6 +257,9 @@ load_rule(struct loader *ld, const struct ar_conf *r)
 			if (*c >= 'A' && *c <= 'Z')
 				return fail(ld, n, "`field` is matched in lower case: write it so");
 	}
+	if (ar_conf_duration(ar_conf_get(r, "limit"), 1000000000ull, 86400ull * 30 * 1000000000ull,
+			     &ri->limit_ns, err, el) != 0)
+		return -EINVAL;
 	bool caseless = false;
 	if (ar_conf_bool(ar_conf_get(r, "caseless"), &caseless, err, el) != 0)
 		return -EINVAL;

@@ -94,8 +94,9 @@ struct ar_match_ws {
 	char excerpt[EXCERPT + 8];
 	struct {
 		uint32_t rule;
-		uint32_t pos; /* last byte of the match */
+		uint32_t entry; /* the field the match ends in */
 	} cands[MAX_CANDS];
+	int flush_b; /* the buffer being filtered */
 	unsigned n_cands;
 	bool cands_over;
 
@@ -317,40 +318,59 @@ scan_entry(struct ar_match_ws *ws, int b, struct entry *e)
 	scan(ws, batch_db(ws, b), ws->buf_of[b] + e->off[b], e->len[b]);
 }
 
-/* The filter scan's callback: remembers which rules matched where. */
+/*
+ * The field of buffer @b that holds byte @pos (its '\n' included).
+ * Offsets grow with the entry index (an entry not in @b has the offset
+ * of the next one that is), so a binary search finds it.
+ */
+static unsigned
+entry_at(const struct ar_match_ws *ws, int b, uint32_t pos)
+{
+	unsigned lo = 0, hi = ws->n_ents;
+	while (hi - lo > 1) {
+		unsigned mid = (lo + hi) / 2;
+		if (ws->ents[mid].off[b] <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	while (lo > 0 && !(ws->ents[lo].in & (1u << b)))
+		lo--;
+	return lo;
+}
+
+/*
+ * The filter scan's callback: remembers which rules matched in which
+ * field, once each. A match of a rule with a validator lies whole in
+ * its field (it has its start) and is checked here already, so the
+ * many numbers that are not card or ID numbers cost no second scan.
+ */
 static int
 on_filter(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 	  void *ctx)
 {
-	(void)from;
 	(void)flags;
 	struct ar_match_ws *ws = ctx;
 	if (fired(ws, id))
 		return 0;
+	int b = ws->flush_b;
+	uint32_t pos = (uint32_t)(to ? to - 1 : 0);
+	unsigned k = entry_at(ws, b, pos);
+	const struct ar_rule_info *ri = &ws->rs->rules[id];
+	if (ri->validator != AR_VAL_NONE && from >= ws->ents[k].off[b] &&
+	    !ar_validate(ri->validator, (const char *)ws->buf_of[b] + from, to - from))
+		return 0;
+	for (unsigned c = ws->n_cands; c-- > 0;)
+		if (ws->cands[c].rule == id && ws->cands[c].entry == k)
+			return 0;
 	if (ws->n_cands == MAX_CANDS) {
 		ws->cands_over = true;
 		return 0;
 	}
 	ws->cands[ws->n_cands].rule = id;
-	ws->cands[ws->n_cands].pos = (uint32_t)(to ? to - 1 : 0);
+	ws->cands[ws->n_cands].entry = k;
 	ws->n_cands++;
 	return 0;
-}
-
-/* The field of buffer @b that holds byte @pos (its '\n' included). */
-static unsigned
-entry_at(const struct ar_match_ws *ws, int b, uint32_t pos)
-{
-	unsigned lo = 0;
-	for (unsigned i = 0; i < ws->n_ents; i++) {
-		const struct entry *e = &ws->ents[i];
-		if (!(e->in & (1u << b)))
-			continue;
-		if (e->off[b] > pos)
-			break;
-		lo = i;
-	}
-	return lo;
 }
 
 static void
@@ -366,6 +386,7 @@ flush_buffer(struct ar_match_ws *ws, int b)
 	}
 	ws->n_cands = 0;
 	ws->cands_over = false;
+	ws->flush_b = b;
 	if (hs_scan(db, (const char *)ws->buf_of[b], ws->used[b], 0, ws->scratch, on_filter, ws) !=
 	    HS_SUCCESS)
 		ws->st.scan_errors++;
@@ -377,8 +398,7 @@ flush_buffer(struct ar_match_ws *ws, int b)
 	}
 	for (unsigned c = 0; c < ws->n_cands; c++) {
 		uint32_t rule = ws->cands[c].rule;
-		for (unsigned i = entry_at(ws, b, ws->cands[c].pos);
-		     i < ws->n_ents && !fired(ws, rule); i++)
+		for (unsigned i = ws->cands[c].entry; i < ws->n_ents && !fired(ws, rule); i++)
 			scan_entry(ws, b, &ws->ents[i]);
 	}
 }
@@ -435,6 +455,8 @@ entry_new(struct ar_match_ws *ws, enum ar_target t, size_t *n, const char *fname
 	}
 	struct entry *e = &ws->ents[ws->n_ents++];
 	memset(e, 0, sizeof(*e));
+	for (int b = 0; b < B_MAX; b++)
+		e->off[b] = ws->used[b]; /* where it would start: offsets stay ordered */
 	e->label_off = ws->arena_used;
 	e->label_len = (uint32_t)ws->label_buf_len;
 	memcpy(ws->arena + ws->arena_used, ws->label_buf, ws->label_buf_len);
@@ -595,7 +617,9 @@ add_name(struct ar_match_ws *ws, enum ar_target t, const char *name, size_t nn, 
 {
 	const struct ar_ruleset *rs = ws->rs;
 	bool k = vn && rs->name_db[t];
-	bool tx = rs->db[t][AR_FORM_TEXT] != NULL, sq = rs->db[t][AR_FORM_SQL] != NULL;
+	/* a response's names are the server's own: only key rules look at them */
+	bool req = t < AR_TGT_RESP_HEADER;
+	bool tx = req && rs->db[t][AR_FORM_TEXT], sq = req && rs->db[t][AR_FORM_SQL];
 	if ((!k && !tx && !sq) || nn == 0)
 		return;
 	if (nn > NAME_MAX)

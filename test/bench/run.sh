@@ -8,7 +8,8 @@
 # Environment: FLOWS, REQUESTS (native capture, default 2000 x 10),
 # VG_FLOWS, VG_REQUESTS (capture for the callgrind runs, default the same;
 # the full one takes about a minute under callgrind on a slow core),
-# SEED (default 1), MIN_RATIO (default 3), KEEP=1 keeps the work directory.
+# SEED (default 1), MIN_RATIO (default 3), RULES (rule set for the run with
+# inspection, default config/rules), KEEP=1 keeps the work directory.
 #
 # Exits non-zero when the transaction counts differ or when libhtp's
 # instructions per transaction are less than MIN_RATIO times ours.
@@ -25,6 +26,7 @@ vg_flows=${VG_FLOWS:-$flows}
 vg_requests=${VG_REQUESTS:-$requests}
 seed=${SEED:-1}
 min_ratio=${MIN_RATIO:-3}
+rules=${RULES:-$root/config/rules}
 
 if [ ! -x "$bin" ]; then
 	echo "run.sh: $bin not found (is libhtp-dev installed? did you build $build?)" >&2
@@ -52,19 +54,25 @@ else
 fi
 
 # callgrind counts only inside the named function (inclusive of its callees)
-cg() {
-	valgrind --tool=callgrind --collect-atstart=no --toggle-collect="bench_$1" \
-		--callgrind-out-file="$work/cg.$1" "$bin" "$work/vg.pcap" --only "$1" --runs 1 \
-		>"$work/vg.$1.txt" 2>"$work/vg.$1.err" || {
-		cat "$work/vg.$1.err" >&2
+cg() { # cg ours|libhtp [NAME EXTRA-ARGS...]
+	what=$1
+	name=${2:-$1}
+	shift
+	[ $# -gt 0 ] && shift
+	valgrind --tool=callgrind --collect-atstart=no --toggle-collect="bench_$what" \
+		--callgrind-out-file="$work/cg.$name" "$bin" "$work/vg.pcap" --only "$what" \
+		--runs 1 "$@" >"$work/vg.$name.txt" 2>"$work/vg.$name.err" || {
+		cat "$work/vg.$name.err" >&2
 		exit 1
 	}
-	cat "$work/vg.$1.txt"
+	cat "$work/vg.$name.txt"
 }
 echo "== callgrind: ours"
 cg ours
 echo "== callgrind: libhtp"
 cg libhtp
+echo "== callgrind: ours, inspecting with $rules"
+cg ours rules --rules "$rules"
 
 # Total Ir of a callgrind output: its "totals:" line (or "summary:")
 ir() {
@@ -76,6 +84,7 @@ field() { # field FILE PREFIX NAME: the value after NAME on the line starting wi
 
 ir_ours=$(ir "$work/cg.ours")
 ir_htp=$(ir "$work/cg.libhtp")
+ir_rules=$(ir "$work/cg.rules")
 pk_ours=$(field "$work/vg.ours.txt" ours: packets)
 tx_ours=$(field "$work/vg.ours.txt" ours: transactions)
 pk_htp=$(field "$work/vg.libhtp.txt" libhtp: packets)
@@ -87,10 +96,13 @@ callgrind_annotate --inclusive=no "$work/cg.ours" 2>/dev/null | sed -n '/^Ir/,$p
 echo
 echo "== instructions (callgrind, $vg_flows x $vg_requests capture)"
 awk -v io="$ir_ours" -v ih="$ir_htp" -v po="$pk_ours" -v to="$tx_ours" -v ph="$pk_htp" \
-	-v th="$tx_htp" -v min="$min_ratio" 'BEGIN {
-	printf "%-8s %14s %10s %8s %12s %12s\n", "", "Ir", "packets", "tx", "Ir/packet", "Ir/tx"
-	printf "%-8s %14d %10d %8d %12.0f %12.0f\n", "ours", io, po, to, io / po, io / to
-	printf "%-8s %14d %10d %8d %12.0f %12.0f\n", "libhtp", ih, ph, th, ih / ph, ih / th
+	-v th="$tx_htp" -v min="$min_ratio" -v ir="$ir_rules" 'BEGIN {
+	printf "%-13s %14s %10s %8s %12s %12s\n", "", "Ir", "packets", "tx", "Ir/packet", "Ir/tx"
+	printf "%-13s %14d %10d %8d %12.0f %12.0f\n", "ours", io, po, to, io / po, io / to
+	printf "%-13s %14d %10d %8d %12.0f %12.0f\n", "ours+rules", ir, po, to, ir / po, ir / to
+	printf "%-13s %14d %10d %8d %12.0f %12.0f\n", "libhtp", ih, ph, th, ih / ph, ih / th
+	printf "inspection with the full rule set: %.0f instructions per transaction\n", \
+		(ir - io) / to
 	r = (ih / th) / (io / to)
 	printf "ratio libhtp/ours per transaction: %.2f (required: >= %s)\n", r, min
 	if (to == 0 || th == 0 || to - th > 0.01 * to || th - to > 0.01 * th) {

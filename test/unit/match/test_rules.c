@@ -96,6 +96,9 @@ test_load_errors(void **state)
 			 "    targets: header\n    field: User-Agent\n    pattern: a\n"),
 		"F:6: `field` is matched in lower case: write it so");
 	assert_string_equal(load_err("rules: {}\n"), "F:1: `rules` is a list");
+	assert_string_equal(load_err("rules:\n  - id: 2\n    msg: m\n    category: c\n"
+				     "    targets: args\n    pattern: a\n    limit: soon\n"),
+			    "F:7: `limit: soon`: not a duration (use ms, s, m, h or d)");
 	assert_string_equal(load_err("rules:\n  - id: 0\n    msg: m\n    category: c\n"
 				     "    targets: args\n    pattern: a\n"),
 			    "F:2: `id: 0`: must be at least 1");
@@ -123,7 +126,8 @@ test_load_directory_order(void **state)
 	snprintf(p2, sizeof(p2), "%s/a.yaml", dir);
 	snprintf(p3, sizeof(p3), "%s/notes.txt", dir);
 	FILE *f = fopen(p1, "w");
-	fputs("rules:\n  - {id: 20, msg: b, category: c, targets: args, pattern: bbb}\n", f);
+	fputs("rules:\n  - {id: 20, msg: b, category: c, targets: args, pattern: bbb, limit: 1h}\n",
+	      f);
 	fclose(f);
 	f = fopen(p2, "w");
 	fputs("rules:\n  - {id: 10, msg: a, category: c, targets: args, pattern: aaa}\n", f);
@@ -140,6 +144,8 @@ test_load_directory_order(void **state)
 	assert_int_equal(ar_ruleset_rule(rs, 1)->id, 20);
 	assert_int_equal(ar_ruleset_find(rs, 20), 1);
 	assert_int_equal(ar_ruleset_find(rs, 30), -1);
+	assert_int_equal(ar_ruleset_rule(rs, 1)->limit_ns, 3600ull * 1000000000ull);
+	assert_int_equal(ar_ruleset_rule(rs, 0)->limit_ns, 0);
 	ar_ruleset_free(rs);
 	unlink(p1);
 	unlink(p2);
