@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <valgrind/callgrind.h> /* no-ops unless run under callgrind */
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -494,7 +495,9 @@ main(int argc, char **argv)
 		for (int r = 0; r < runs; r++) {
 			memset(&res, 0, sizeof(res));
 			double t0 = now_s();
+			CALLGRIND_START_INSTRUMENTATION;
 			bench_libhtp(&s, hc, &res);
+			CALLGRIND_STOP_INSTRUMENTATION;
 			double dt = now_s() - t0;
 			if (dt < best)
 				best = dt;
@@ -566,7 +569,9 @@ main(int argc, char **argv)
 			}
 			w.rs = rs;
 			double t0 = now_s();
+			CALLGRIND_START_INSTRUMENTATION;
 			bench_ours(&w, cap.link_type, pkts, cap.n);
+			CALLGRIND_STOP_INSTRUMENTATION;
 			double dt = now_s() - t0;
 			if (dt < best)
 				best = dt;

@@ -40,7 +40,8 @@ echo "== native run${LIMIT:+ ($LIMIT rows)}"
 
 # instructions inside one engine's inspect function, per request
 cg() { # cg ENGINE FUNCTION
-	valgrind --tool=callgrind --collect-atstart=no --toggle-collect="$2" \
+	# rule loading runs uninstrumented: the bench switches it on per request
+	valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no --toggle-collect="$2" \
 		--callgrind-out-file="$work/cg.$1" "$bin" --csv "$csv" --rules "$rules" \
 		--limit "$vg_limit" --engine "$1" --json >"$work/vg.$1.txt" 2>"$work/vg.$1.err" || {
 		cat "$work/vg.$1.err" >&2

@@ -35,6 +35,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <valgrind/callgrind.h> /* no-ops unless run under callgrind */
 #include <inttypes.h>
 #include <modsecurity/intervention.h>
 #include <modsecurity/modsecurity.h>
@@ -1179,7 +1180,9 @@ run_engine(const struct bench_engine *e, const struct opts *o, struct item *item
 		memset(&it->v, 0, sizeof(it->v));
 		uint64_t c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+		CALLGRIND_START_INSTRUMENTATION;
 		rc = e->inspect(state, &it->req, &it->v);
+		CALLGRIND_STOP_INSTRUMENTATION;
 		it->ns = now_ns(CLOCK_MONOTONIC) - t0;
 		it->cpu_ns = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
 		failures += rc < 0;

@@ -59,7 +59,10 @@ cg() { # cg ours|libhtp [NAME EXTRA-ARGS...]
 	name=${2:-$1}
 	shift
 	[ $# -gt 0 ] && shift
-	valgrind --tool=callgrind --collect-atstart=no --toggle-collect="bench_$what" \
+	# set-up (EAL, mbufs, rule compilation) runs uninstrumented: the bench
+	# switches instrumentation on around the measured call only
+	valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no \
+		--toggle-collect="bench_$what" \
 		--callgrind-out-file="$work/cg.$name" "$bin" "$work/vg.pcap" --only "$what" \
 		--runs 1 "$@" >"$work/vg.$name.txt" 2>"$work/vg.$name.err" || {
 		cat "$work/vg.$name.err" >&2
