@@ -721,7 +721,7 @@ test_deserialization_attacks(void **state)
 		  "{\"$type\": \"System.Windows.Data.ObjectDataProvider, PresentationFramework\"}",
 		  "deserialization" },
 		{ P_JSON, "{\"@type\":\"com.sun.rowset.JdbcRowSetImpl\"}", "deserialization" },
-		{ P_HEADER, "AAEAAAD/////AQAAAAAAAAAMAgAAAElTeXN0ZW0", "deserialization" },
+		{ P_COOKIE, "vs=AAEAAAD/////AQAAAAAAAAAMAgAAAElTeXN0ZW0", "deserialization" },
 	};
 	check(k, N(k));
 }
