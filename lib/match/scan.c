@@ -183,6 +183,29 @@ fired(const struct ar_match_ws *ws, uint32_t rule)
 	return false;
 }
 
+/*
+ * An alert's excerpt is the attack as sent, but the text around it may
+ * carry someone's data: runs of 8 or more digits (card, account, ID and
+ * phone numbers) keep only their last 4.
+ */
+static void
+mask_digit_runs(char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (s[i] < '0' || s[i] > '9') {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && s[j] >= '0' && s[j] <= '9')
+			j++;
+		if (j - i >= 8)
+			memset(s + i, '*', j - i - 4);
+		i = j;
+	}
+}
+
 static void
 fire(struct ar_match_ws *ws, const struct ar_rule_info *ri, uint32_t rule, uint32_t count,
      unsigned long long from, unsigned long long to, bool som)
@@ -226,6 +249,7 @@ fire(struct ar_match_ws *ws, const struct ar_rule_info *ri, uint32_t rule, uint3
 			start = end - EXCERPT;
 		memcpy(ws->excerpt, ws->buf + start, end - start);
 		h.excerpt_len = end - start;
+		mask_digit_runs(ws->excerpt, h.excerpt_len);
 	}
 	ws->st.hits++;
 	ws->cb(ws->user, &h);

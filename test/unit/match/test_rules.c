@@ -320,6 +320,10 @@ test_query_forms(void **state)
 	assert_int_equal(f.id[0], 2);
 	assert_string_equal(f.field[0], "query:c");
 	assert_string_equal(f.excerpt[0], "<script>alert(1)");
+	/* the excerpt keeps the attack, not the numbers around it */
+	f = run_get(fx, "/?q=4111111111111112+union+select+1");
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.excerpt[0], "************1112 union select 1");
 	/* near miss: the words, not the statement */
 	f = run_get(fx, "/?q=union+members+select+a+leader");
 	assert_int_equal(f.n, 0);
