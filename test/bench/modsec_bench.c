@@ -35,7 +35,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <valgrind/callgrind.h> /* no-ops unless run under callgrind */
 #include <inttypes.h>
 #include <modsecurity/intervention.h>
 #include <modsecurity/modsecurity.h>
@@ -49,6 +48,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <valgrind/callgrind.h> /* no-ops unless run under callgrind */
 
 #include "ar_match.h"
 
