@@ -76,7 +76,6 @@ reload_thread(void *arg)
 			atomic_fetch_add(&d->reload_errors, 1);
 		} else {
 			struct ar_ruleset *old = atomic_exchange(&d->current, rs);
-			atomic_fetch_add(&d->generation, 1);
 			/* every worker has left the burst that may have used @old */
 			rte_rcu_qsbr_synchronize(d->qsbr, RTE_QSBR_THRID_INVALID);
 			ar_ruleset_free(old);

@@ -33,7 +33,6 @@ struct ard_detect {
 	bool reload_asked, stopping;
 	atomic_uint_fast64_t reloads;       /* rule sets swapped in */
 	atomic_uint_fast64_t reload_errors; /* reloads that kept the old set */
-	atomic_uint_fast64_t generation;    /* bumped at each swap */
 };
 
 /*

@@ -168,7 +168,6 @@ on_hit(void *user, const struct ar_hit *h)
 	d->cwe = ri->cwe;
 	d->status = tx->status;
 	d->severity = ri->severity;
-	d->target = h->target;
 	d->name_hit = h->name_hit;
 	d->response = h->target >= AR_TGT_RESP_HEADER;
 	d->tx_id = tx->tx_id;

@@ -57,7 +57,6 @@ struct ar_rec_detect {
 	uint16_t cwe;     /* 0: none */
 	uint16_t status;  /* response status, 0: none */
 	uint8_t severity; /* enum ar_severity */
-	uint8_t target;   /* enum ar_target */
 	uint8_t name_hit; /* the field's name matched */
 	uint8_t response; /* found in the response */
 	uint64_t tx_id;

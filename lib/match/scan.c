@@ -103,7 +103,6 @@ struct ar_match_ws {
 	/* the exchange being inspected */
 	const struct ar_ruleset *rs;
 	hs_scratch_t *scratch;
-	const struct ar_exchange *x;
 	ar_hit_cb cb;
 	void *user;
 	uint32_t fired[AR_MATCH_MAX_HITS];
@@ -255,11 +254,18 @@ fire(struct ar_match_ws *ws, const struct ar_rule_info *ri, uint32_t rule, uint3
 	ws->cb(ws->user, &h);
 }
 
+/* A field name against a rule's `field` (lower case; names compare without case). */
+static bool
+name_is(const char *name, size_t n, const char *want)
+{
+	size_t k = strlen(want);
+	return n == k && strncasecmp(name, want, k) == 0;
+}
+
 static bool
 field_is(const struct ar_match_ws *ws, const char *want)
 {
-	size_t n = strlen(want);
-	return ws->fname_len == n && strncasecmp(ws->fname, want, n) == 0;
+	return name_is(ws->fname, ws->fname_len, want);
 }
 
 static int
@@ -570,11 +576,9 @@ wanted(const struct ar_match_ws *ws, enum ar_target t, const char *fname, size_t
 	const struct ar_ruleset *rs = ws->rs;
 	if (!rs->field_only[t])
 		return true;
-	for (unsigned k = 0; k < rs->n_fields[t]; k++) {
-		size_t n = strlen(rs->fields[t][k]);
-		if (fname_len == n && strncasecmp(fname, rs->fields[t][k], n) == 0)
+	for (unsigned k = 0; k < rs->n_fields[t]; k++)
+		if (name_is(fname, fname_len, rs->fields[t][k]))
 			return true;
-	}
 	return false; /* no rule of this target looks at a field of this name */
 }
 
@@ -886,7 +890,6 @@ ar_inspect(const struct ar_ruleset *rs, unsigned worker, struct ar_match_ws *ws,
 		return 0;
 	ws->rs = rs;
 	ws->scratch = rs->scratch[worker];
-	ws->x = x;
 	ws->cb = cb;
 	ws->user = user;
 	ws->n_fired = 0;

@@ -8,28 +8,11 @@
 # dropped, and the stats count two reloads and one refused.
 set -euo pipefail
 bin=$(realpath "$1")
-top=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../../tools/netns.sh
-source "$top/tools/netns.sh"
-
-tmp=$(mktemp -d)
-cleanup() {
-	[ -n "${ard_pid:-}" ] && kill -9 "$ard_pid" 2>/dev/null || true
-	ar_netns_down
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-ar_netns_up "arr$$"
-port=8080
+# shellcheck source=live_lib.sh
+source "$(dirname "$0")/live_lib.sh"
 requests=300
 
-ip netns exec "$AR_NS_SRV" /usr/bin/python3 "$top/tools/api_server.py" \
-	--host "$AR_IP_SRV" --port $port >"$tmp/server.log" 2>&1 &
-for _ in $(seq 1 50); do
-	ip netns exec "$AR_NS_CLI" bash -c "exec 3<>/dev/tcp/$AR_IP_SRV/$port" 2>/dev/null && break
-	sleep 0.1
-done
+live_setup "arr$$"
 
 sqli_rule='  - {id: 900001, msg: "union select", category: sqli, targets: args, norm: sql,
      pattern: '"'"'\bunion\s+select\b'"'"'}'
@@ -37,29 +20,8 @@ xss_rule='  - {id: 900002, msg: "script tag", category: xss, targets: args, patt
 mkdir "$tmp/rules"
 printf 'rules:\n%s\n' "$sqli_rule" >"$tmp/rules/set.yaml"
 
-cat >"$tmp/apiradar.yaml" <<YAML
-capture:
-  workers: 1
-  ports:
-    - device: net_af_packet0,iface=$AR_IF_CLI
-detect:
-  rules: [rules]
-output:
-  dir: $tmp
-  stats_interval: 1s
-YAML
-ip netns exec "$AR_NS_CLI" "$bin" -c "$tmp/apiradar.yaml" >"$tmp/ard.out" 2>"$tmp/ard.err" &
-ard_pid=$!
-for _ in $(seq 1 100); do
-	grep -q "capturing on" "$tmp/ard.err" && break
-	kill -0 $ard_pid 2>/dev/null || break
-	sleep 0.1
-done
-if ! grep -q "capturing on" "$tmp/ard.err"; then
-	echo "apiradard did not start:"
-	cat "$tmp/ard.err"
-	exit 1
-fi
+live_config "detect:" "  rules: [rules]"
+live_start "$bin"
 
 # the client: $requests GETs over 3 keep-alive connections, ~50 per second
 ip netns exec "$AR_NS_CLI" /usr/bin/python3 - "$AR_IP_SRV" $port $requests \
@@ -99,16 +61,7 @@ printf 'rules:\n%s\n%s\n' "$sqli_rule" "$xss_rule" >"$tmp/rules/set.yaml"
 kill -HUP $ard_pid
 wait $client
 
-sleep 1
-kill -TERM $ard_pid
-rc=0
-wait $ard_pid || rc=$?
-ard_pid=
-if [ $rc -ne 0 ]; then
-	echo "apiradard exited $rc"
-	cat "$tmp/ard.err"
-	exit 1
-fi
+live_stop
 grep -E "reload" "$tmp/ard.err" || true
 /usr/bin/python3 - "$tmp/eve.json" "$(cat "$tmp/client.out")" $requests <<'PY'
 import json, sys
