@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What tmpl.c needs from classify.c beyond the public segment classes: the
+ * built-in vocabulary of API path words, which decides the words that stay
+ * literal beside a parameter made of merged words.
+ */
+#ifndef AR_API_CLASSIFY_PRIV_H
+#define AR_API_CLASSIFY_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when @s is a version token: v1, V2, v10, v1.1, v2beta, v1alpha1. */
+bool classify_version(const char *s, size_t n);
+
+/*
+ * True when @s is a word of the vocabulary (case-insensitive), directly or
+ * as a regular plural of one: "users", "Categories", "boxes".
+ */
+bool classify_vocab(const char *s, size_t n);
+
+/* The vocabulary's words, lower-case and sorted; returns how many (tests). */
+size_t classify_vocab_list(const char *const **words);
+
+/*
+ * True when the word @s should stay a literal beside a parameter: a
+ * version, a vocabulary word, or a compound (camelCase, snake_case,
+ * kebab-case ...) whose first piece is one: findByStatus, rate_limit.
+ */
+bool classify_literal_like(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,1332 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Path templating: one tree of path segments per site, whose variable
+ * segments become parameters, so /users/42 and /users/7 are one endpoint
+ * /users/{userId}.
+ *
+ * Every node has literal children, keyed by their (percent-decoded)
+ * segment, and at most one parameter child. Routing a path:
+ *
+ *  - splits it on '/', ignores empty segments ("//", a trailing '/'),
+ *    keeps "." and ".." as words, percent-decodes each segment into a
+ *    stack buffer (a segment longer than SEG_MAX decoded bytes is TEXT);
+ *    the root is the leaf of "/". Paths of more than DEPTH_MAX segments
+ *    are refused (NULL, counted in nodes_capped), not folded;
+ *  - sends every segment whose class (classify.c) is not WORD to the
+ *    parameter child, adding the class to its seg_mask;
+ *  - makes WORD segments literal children, except that beside a parameter
+ *    made by merging words (from_words) a word that is not literal-like
+ *    (classify_literal_like(): versions, vocabulary words and compounds
+ *    starting with one) goes to the parameter.
+ *
+ * Merging words. Each node keeps a table of the non-literal-like words seen
+ * as its children (at most VAL_CAP, growing by doubling from 4), with their
+ * hits and up to VAL_CLIENTS distinct clients. Words beyond a full table are
+ * not tracked and mark the node "overflowed": each new literal child made
+ * for one counts in values_capped and as an untracked rare value; at a
+ * merged node only the first counts (the merge is then final, so the table
+ * decides nothing more and every other word goes to the parameter).
+ *
+ * A value is rare with at most RARE_HITS hits and popular with POP_CLIENTS
+ * distinct clients or POP_HITS hits. A node merges its words when its rare
+ * values (untracked ones included) are at least MERGE_RARE << flips and at
+ * least half of its values: every literal child that is not literal-like
+ * moves, with its whole subtree, into the parameter child (created if
+ * needed; refused, and counted, when the tree is full). Subtrees that
+ * meet merge recursively; the endpoint slots that meet call
+ * hooks.move(dst, src) and keep what it returns, the others call
+ * hooks.move(NULL, src) so the catalog can re-key them. The value tables
+ * of merged nodes are merged too, and the parameter's subtree is revisited
+ * top-down, so plain-word ids nested under each other
+ * (/repos/octocat/hello-world) merge at every level.
+ *
+ * Un-merging. A merged node whose table did not overflow and holds at
+ * least SPLIT_VALS << flips values, at least 3/4 of them popular, undoes
+ * the merge: hooks.drop for every endpoint under the parameter, which is
+ * freed, and every tracked value comes back as an empty literal child.
+ * flips (at most FLIPS_MAX) counts the splits of a node; it doubles the
+ * evidence both decisions need, so a node does not flap.
+ *
+ * Decisions are taken when a node sees a new word value and when a tracked
+ * value's hits reach RARE_HITS + 1 or POP_HITS or its clients reach
+ * POP_CLIENTS; nothing scans the tree periodically.
+ *
+ * Parameter names come from the nearest literal segment above: users ->
+ * userId, categories -> categoryId, api-keys -> apiKeyId; "id" when there
+ * is none or it is a version; 2, 3 ... are appended when an earlier
+ * parameter of the template has the name. They depend only on the
+ * ancestors, so they are a function of the tree's shape.
+ *
+ * Literal children are found through one open-addressing hash table for
+ * the whole tree, keyed by (parent, segment). Routing a known path does not
+ * allocate: only new nodes and new tracked values do. Hooks are called
+ * after the tree changed shape around the node they name; they must not
+ * route, encode or change the tree.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "api_priv.h"
+#include "classify_priv.h"
+
+#define DEPTH_MAX    32  /* segments of a routed path */
+#define SEG_MAX      255 /* longest decoded segment kept as a literal */
+#define VAL_CAP      32  /* word values tracked per node */
+#define VAL_CLIENTS  4   /* distinct clients remembered per value */
+#define RARE_HITS    2   /* a value with at most this many hits is rare */
+#define POP_CLIENTS  3   /* a value seen by this many clients ... */
+#define POP_HITS     8   /* ... or this many times is popular */
+#define MERGE_RARE   3   /* rare values that make a merge (<< flips) */
+#define SPLIT_VALS   4   /* values that can undo a merge (<< flips) */
+#define FLIPS_MAX    3   /* splits remembered per node */
+#define PNAME_CAP    48  /* a parameter name with its suffix and NUL */
+#define HASH_INIT    64  /* slots of a new tree's children table */
+#define TMPL_MAGIC   'T'
+#define TMPL_VERSION 1
+
+#define WORD_BIT (1u << AR_SEG_WORD)
+#define SEG_ALL  ((1u << AR_SEG_MAX) - 1)
+
+/* Node flags; the first three are persisted. */
+#define TN_PARAM      0x01 /* the parameter child of its parent */
+#define TN_WORDS      0x02 /* a parameter made by merging words (from_words) */
+#define TN_OVERFLOW   0x04 /* a word value was not tracked: the table was full */
+#define TN_LITLIKE    0x08 /* a literal that stays beside a merged parameter */
+#define ENC_HAS_PARAM 0x80 /* encoded flags only: a parameter child follows */
+
+/* A word value seen as a child of a node. */
+struct tval {
+	uint64_t hash;
+	char *name; /* owned, NUL-terminated */
+	uint32_t len;
+	uint32_t hits;                 /* saturating */
+	uint32_t clients[VAL_CLIENTS]; /* distinct client hashes, never 0 */
+	uint8_t n_clients;
+};
+
+struct tnode {
+	struct tnode *parent;
+	struct tnode *param;            /* the parameter child */
+	struct tnode *kids, *kids_tail; /* literal children, first seen first */
+	struct tnode *prev, *next;      /* siblings among the literal children */
+	struct tval *vals;              /* word values of the children */
+	void *ep[AR_API_METHOD_MAX];    /* endpoints, owned by the catalog */
+	uint64_t id;                    /* unique in the tree, keys the children */
+	uint64_t hash;                  /* of the segment (literals) */
+	uint32_t seg_mask;              /* parameters: classes of the values */
+	uint32_t untracked;             /* untracked new words since the last merge */
+	uint32_t n_kids;
+	uint16_t len;     /* of name */
+	uint8_t flags;    /* TN_* */
+	uint8_t flips;    /* splits of this node's merges */
+	uint8_t n_vals;   /* entries of vals */
+	uint8_t cap_vals; /* room in vals */
+	int8_t vidx;      /* this literal's value in its parent's table, or -1 */
+	char name[];      /* literal: the segment; parameter: its name */
+};
+
+struct tmpl {
+	struct tmpl_hooks hooks;
+	void *user;
+	struct tnode *root;
+	struct tnode **slots; /* literal children by (parent, segment) */
+	uint32_t mask;        /* slots - 1 */
+	uint32_t used;
+	uint64_t seed;
+	uint64_t next_id;
+	uint32_t max_nodes;
+	struct tmpl_stats st;
+};
+
+static void absorb(struct tmpl *t, struct tnode *dst, struct tnode *src);
+
+static inline bool
+is_digit(unsigned char c)
+{
+	return (unsigned)(c - '0') < 10;
+}
+
+static inline bool
+is_alpha(unsigned char c)
+{
+	return (unsigned)((c | 0x20) - 'a') < 26;
+}
+
+static inline bool
+is_hex(unsigned char c)
+{
+	return is_digit(c) || (unsigned)((c | 0x20) - 'a') < 6;
+}
+
+static inline unsigned
+hex_val(unsigned char c)
+{
+	return is_digit(c) ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+static inline bool
+merged(const struct tnode *n)
+{
+	return n->param != NULL && (n->param->flags & TN_WORDS);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hashing and the children table                                      */
+/* ------------------------------------------------------------------ */
+
+static inline uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t
+str_hash(const struct tmpl *t, const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ t->seed;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return mix64(h);
+}
+
+static inline uint32_t
+slot_of(const struct tmpl *t, const struct tnode *parent, uint64_t h)
+{
+	return (uint32_t)mix64(h ^ (parent->id * 0x9e3779b97f4a7c15ULL)) & t->mask;
+}
+
+static struct tnode *
+kid_find(const struct tmpl *t, const struct tnode *p, const char *s, size_t n, uint64_t h)
+{
+	uint32_t i = slot_of(t, p, h);
+	struct tnode *c;
+
+	while ((c = t->slots[i]) != NULL) {
+		if (c->hash == h && c->parent == p && c->len == n && memcmp(c->name, s, n) == 0)
+			return c;
+		i = (i + 1) & t->mask;
+	}
+	return NULL;
+}
+
+/* Inserts @c under its parent; the table has room (see hash_reserve). */
+static void
+hash_put(struct tmpl *t, struct tnode *c)
+{
+	uint32_t i = slot_of(t, c->parent, c->hash);
+
+	while (t->slots[i] != NULL)
+		i = (i + 1) & t->mask;
+	t->slots[i] = c;
+	t->used++;
+}
+
+/* Makes room for one more entry, keeping the load at most 1/2. */
+static bool
+hash_reserve(struct tmpl *t)
+{
+	uint32_t size = t->mask + 1, old = size;
+	struct tnode **slots = t->slots;
+
+	if ((t->used + 1) * 2 <= size)
+		return true;
+	if (size >= UINT32_MAX / 4)
+		return false;
+	size *= 2;
+	t->slots = calloc(size, sizeof(*t->slots));
+	if (t->slots == NULL) {
+		t->slots = slots;
+		return false;
+	}
+	t->mask = size - 1;
+	t->used = 0;
+	for (uint32_t i = 0; i < old; i++)
+		if (slots[i] != NULL)
+			hash_put(t, slots[i]);
+	free(slots);
+	return true;
+}
+
+/* Removes @c (under its current parent), shifting back the entries after it. */
+static void
+hash_del(struct tmpl *t, struct tnode *c)
+{
+	uint32_t i = slot_of(t, c->parent, c->hash), j;
+
+	while (t->slots[i] != c)
+		i = (i + 1) & t->mask;
+	j = i;
+	for (;;) {
+		struct tnode *x;
+		uint32_t k;
+
+		t->slots[i] = NULL;
+		for (;;) {
+			j = (j + 1) & t->mask;
+			x = t->slots[j];
+			if (x == NULL) {
+				t->used--;
+				return;
+			}
+			k = slot_of(t, x->parent, x->hash);
+			/* x stays unless its home slot is cyclically outside (i, j] */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			t->slots[i] = x;
+			i = j;
+			break;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Nodes                                                               */
+/* ------------------------------------------------------------------ */
+
+static struct tnode *
+node_alloc(struct tmpl *t, size_t name_cap)
+{
+	struct tnode *n;
+
+	if (t->st.nodes >= t->max_nodes) {
+		t->st.nodes_capped++;
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n) + name_cap);
+	if (n == NULL)
+		return NULL;
+	n->id = ++t->next_id;
+	n->vidx = -1;
+	t->st.nodes++;
+	return n;
+}
+
+static void
+node_free(struct tmpl *t, struct tnode *n)
+{
+	for (unsigned i = 0; i < n->n_vals; i++)
+		free(n->vals[i].name);
+	free(n->vals);
+	free(n);
+	t->st.nodes--;
+}
+
+/* Appends the detached literal @c to @p's children. */
+static void
+attach_kid(struct tmpl *t, struct tnode *p, struct tnode *c)
+{
+	c->parent = p;
+	c->next = NULL;
+	c->prev = p->kids_tail;
+	if (p->kids_tail != NULL)
+		p->kids_tail->next = c;
+	else
+		p->kids = c;
+	p->kids_tail = c;
+	p->n_kids++;
+	hash_put(t, c);
+}
+
+static void
+unlink_kid(struct tmpl *t, struct tnode *p, struct tnode *c)
+{
+	hash_del(t, c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		p->kids = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		p->kids_tail = c->prev;
+	c->prev = c->next = NULL;
+	p->n_kids--;
+}
+
+static struct tnode *
+kid_new(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t h, bool lit)
+{
+	struct tnode *c;
+
+	if (!hash_reserve(t))
+		return NULL;
+	c = node_alloc(t, n + 1);
+	if (c == NULL)
+		return NULL;
+	memcpy(c->name, s, n);
+	c->name[n] = '\0';
+	c->len = (uint16_t)n;
+	c->hash = h;
+	if (lit)
+		c->flags |= TN_LITLIKE;
+	attach_kid(t, p, c);
+	return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parameter names                                                     */
+/* ------------------------------------------------------------------ */
+
+/* @s ends with the lower-case @suffix (in any case) and is longer. */
+static bool
+ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	if (n <= k)
+		return false;
+	for (size_t i = 0; i < k; i++)
+		if ((s[n - k + i] | 0x20) != suffix[i])
+			return false;
+	return true;
+}
+
+/* The singular of the plural @s: its stem length, and whether a 'y' follows. */
+static size_t
+singular(const char *s, size_t n, bool *y)
+{
+	*y = false;
+	if (ends_with(s, n, "ies")) { /* categories */
+		*y = true;
+		return n - 3;
+	}
+	if (ends_with(s, n, "sses") || ends_with(s, n, "shes") || ends_with(s, n, "ches") ||
+	    ends_with(s, n, "xes") || ends_with(s, n, "uses"))
+		return n - 2; /* addresses, branches, boxes, statuses */
+	if (ends_with(s, n, "ss") || ends_with(s, n, "us") || ends_with(s, n, "is"))
+		return n; /* address, status, analysis */
+	if (ends_with(s, n, "s"))
+		return n - 1;
+	return n;
+}
+
+/* The name a parameter takes after the literal @lit: users -> userId. */
+static void
+base_name(const struct tnode *lit, char *out, size_t cap)
+{
+	size_t n, o = 0;
+	bool y, up = false;
+
+	if (lit == NULL || classify_version(lit->name, lit->len))
+		goto plain;
+	n = singular(lit->name, lit->len, &y);
+	for (size_t i = 0; i < n && o + 4 < cap; i++) {
+		unsigned char c = (unsigned char)lit->name[i];
+
+		if (!is_digit(c) && !is_alpha(c)) {
+			up = o > 0; /* api-keys: apiKey */
+			continue;
+		}
+		if (o == 0 && is_alpha(c))
+			c |= 0x20;
+		else if (up && is_alpha(c))
+			c &= (unsigned char)~0x20;
+		up = false;
+		out[o++] = (char)c;
+	}
+	if (y && o + 4 < cap)
+		out[o++] = 'y';
+	if (o == 0 || !is_alpha((unsigned char)out[0]))
+		goto plain;
+	memcpy(out + o, "Id", 3);
+	return;
+plain:
+	memcpy(out, "id", 3);
+}
+
+static bool
+name_taken(const struct tnode *q, const char *name)
+{
+	for (const struct tnode *a = q->parent; a != NULL; a = a->parent)
+		if ((a->flags & TN_PARAM) && strcmp(a->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Names the parameter @q from its ancestors (which are named already). */
+static void
+pname_set(struct tnode *q)
+{
+	const struct tnode *lit = NULL;
+	char base[PNAME_CAP - 12], name[PNAME_CAP];
+
+	for (const struct tnode *a = q->parent; a != NULL && a->parent != NULL; a = a->parent) {
+		if (!(a->flags & TN_PARAM)) {
+			lit = a;
+			break;
+		}
+	}
+	base_name(lit, base, sizeof(base));
+	memcpy(name, base, sizeof(base));
+	for (unsigned k = 2; name_taken(q, name); k++)
+		snprintf(name, sizeof(name), "%s%u", base, k);
+	q->len = (uint16_t)strlen(name);
+	memcpy(q->name, name, q->len + 1u);
+}
+
+static struct tnode *
+param_new(struct tmpl *t, struct tnode *p)
+{
+	struct tnode *q = node_alloc(t, PNAME_CAP);
+
+	if (q == NULL)
+		return NULL;
+	q->flags = TN_PARAM;
+	q->parent = p;
+	p->param = q;
+	pname_set(q);
+	return q;
+}
+
+/* ------------------------------------------------------------------ */
+/* Value tables                                                        */
+/* ------------------------------------------------------------------ */
+
+static int
+val_find(const struct tnode *p, const char *s, size_t n, uint64_t h)
+{
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		const struct tval *v = &p->vals[i];
+
+		if (v->hash == h && v->len == n && memcmp(v->name, s, n) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Room for one more value; false when the table is full (or memory is). */
+static bool
+val_reserve(struct tnode *p)
+{
+	struct tval *v;
+	unsigned cap;
+
+	if (p->n_vals < p->cap_vals)
+		return true;
+	if (p->n_vals >= VAL_CAP)
+		return false;
+	cap = p->cap_vals ? p->cap_vals * 2u : 4u;
+	v = realloc(p->vals, cap * sizeof(*v));
+	if (v == NULL)
+		return false;
+	p->vals = v;
+	p->cap_vals = (uint8_t)cap;
+	return true;
+}
+
+/* Tracks the new value @s at @p with no hits; its index, or -1 when full. */
+static int
+val_add(struct tnode *p, const char *s, size_t n, uint64_t h)
+{
+	struct tval *v;
+	char *name;
+
+	if (!val_reserve(p))
+		return -1;
+	name = malloc(n + 1);
+	if (name == NULL)
+		return -1;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	v = &p->vals[p->n_vals];
+	*v = (struct tval){ .hash = h, .name = name, .len = (uint32_t)n };
+	return p->n_vals++;
+}
+
+static bool
+val_has_client(const struct tval *v, uint32_t c)
+{
+	for (unsigned i = 0; i < v->n_clients; i++)
+		if (v->clients[i] == c)
+			return true;
+	return false;
+}
+
+/* Adds client @c (not 0); true when the value just reached POP_CLIENTS. */
+static bool
+val_add_client(struct tval *v, uint32_t c)
+{
+	if (v->n_clients >= VAL_CLIENTS || val_has_client(v, c))
+		return false;
+	v->clients[v->n_clients++] = c;
+	return v->n_clients == POP_CLIENTS;
+}
+
+/* Counts one hit from @client; true when the value's standing may change. */
+static bool
+val_see(struct tval *v, uint64_t client)
+{
+	uint32_t c = (uint32_t)(client ^ (client >> 32));
+	bool change = false;
+
+	if (v->hits < UINT32_MAX) {
+		v->hits++;
+		change = v->hits == RARE_HITS + 1 || v->hits == POP_HITS;
+	}
+	return val_add_client(v, c ? c : 1) || change;
+}
+
+static bool
+val_popular(const struct tval *v)
+{
+	return v->n_clients >= POP_CLIENTS || v->hits >= POP_HITS;
+}
+
+/* Points the literal children of @n at their values. */
+static void
+relink(struct tmpl *t, struct tnode *n)
+{
+	for (struct tnode *c = n->kids; c != NULL; c = c->next)
+		c->vidx = -1;
+	for (unsigned i = 0; i < n->n_vals; i++) {
+		const struct tval *v = &n->vals[i];
+		struct tnode *c = kid_find(t, n, v->name, v->len, v->hash);
+
+		if (c != NULL)
+			c->vidx = (int8_t)i;
+	}
+}
+
+/* Adds the values of @src to those of @dst, taking their names. */
+static void
+vals_merge(struct tmpl *t, struct tnode *dst, struct tnode *src)
+{
+	for (unsigned i = 0; i < src->n_vals; i++) {
+		struct tval *v = &src->vals[i];
+		int j = val_find(dst, v->name, v->len, v->hash);
+
+		if (j >= 0) {
+			struct tval *w = &dst->vals[j];
+
+			w->hits = v->hits > UINT32_MAX - w->hits ? UINT32_MAX : w->hits + v->hits;
+			for (unsigned k = 0; k < v->n_clients; k++)
+				val_add_client(w, v->clients[k]);
+		} else if (val_reserve(dst)) {
+			dst->vals[dst->n_vals++] = *v;
+			v->name = NULL;
+		} else {
+			dst->flags |= TN_OVERFLOW;
+			t->st.values_capped++;
+		}
+	}
+	dst->untracked = src->untracked > UINT32_MAX - dst->untracked ?
+				 UINT32_MAX :
+				 dst->untracked + src->untracked;
+	dst->flags |= src->flags & TN_OVERFLOW;
+	if (src->flips > dst->flips)
+		dst->flips = src->flips;
+}
+
+/* ------------------------------------------------------------------ */
+/* Merging and un-merging                                              */
+/* ------------------------------------------------------------------ */
+
+static void *
+do_move(struct tmpl *t, void *dst, void *src, struct tnode *to, unsigned m)
+{
+	if (t->hooks.move != NULL)
+		return t->hooks.move(t->user, dst, src, to, m);
+	return dst != NULL ? dst : src;
+}
+
+/*
+ * @n's subtree has a new place: renames its parameters and lets the
+ * catalog re-key its endpoints, top-down so every template is final.
+ */
+static void
+rekey(struct tmpl *t, struct tnode *n)
+{
+	if (n->flags & TN_PARAM)
+		pname_set(n);
+	for (unsigned m = 0; m < AR_API_METHOD_MAX; m++)
+		if (n->ep[m] != NULL)
+			n->ep[m] = do_move(t, NULL, n->ep[m], n, m);
+	for (struct tnode *c = n->kids; c != NULL; c = c->next)
+		rekey(t, c);
+	if (n->param != NULL)
+		rekey(t, n->param);
+}
+
+/* Moves @p's literal children that are not literal-like into its parameter. */
+static void
+fold_kids(struct tmpl *t, struct tnode *p)
+{
+	struct tnode *c, *next;
+
+	for (c = p->kids; c != NULL; c = next) {
+		next = c->next;
+		if (c->flags & TN_LITLIKE)
+			continue;
+		unlink_kid(t, p, c);
+		absorb(t, p->param, c);
+	}
+}
+
+/*
+ * Merges the detached node @src (and its subtree) into @dst, which is in
+ * the tree, then frees @src.
+ */
+static void
+absorb(struct tmpl *t, struct tnode *dst, struct tnode *src)
+{
+	struct tnode *c, *d;
+
+	while ((c = src->kids) != NULL) {
+		unlink_kid(t, src, c);
+		d = kid_find(t, dst, c->name, c->len, c->hash);
+		if (d != NULL) {
+			absorb(t, d, c);
+		} else if (!(c->flags & TN_LITLIKE) && merged(dst)) {
+			absorb(t, dst->param, c);
+		} else {
+			attach_kid(t, dst, c);
+			rekey(t, c);
+		}
+	}
+	c = src->param;
+	if (c != NULL) {
+		src->param = NULL;
+		if (dst->param != NULL) {
+			dst->param->seg_mask |= c->seg_mask;
+			dst->param->flags |= c->flags & TN_WORDS;
+			absorb(t, dst->param, c);
+		} else {
+			dst->param = c;
+			c->parent = dst;
+			rekey(t, c);
+		}
+	}
+	vals_merge(t, dst, src);
+	for (unsigned m = 0; m < AR_API_METHOD_MAX; m++) {
+		void *ep = src->ep[m];
+
+		if (ep != NULL) {
+			src->ep[m] = NULL;
+			dst->ep[m] = do_move(t, dst->ep[m], ep, dst, m);
+		}
+	}
+	if (merged(dst))
+		fold_kids(t, dst);
+	relink(t, dst);
+	node_free(t, src);
+}
+
+static bool
+should_merge(const struct tnode *p)
+{
+	uint64_t rare = p->untracked, all = p->untracked;
+
+	if (merged(p))
+		return false;
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		all++;
+		rare += p->vals[i].hits <= RARE_HITS;
+	}
+	return rare >= (uint64_t)MERGE_RARE << p->flips && rare * 2 >= all;
+}
+
+static bool
+should_split(const struct tnode *p)
+{
+	unsigned popular = 0;
+
+	if (!merged(p) || (p->flags & TN_OVERFLOW) || p->n_vals < (SPLIT_VALS << p->flips))
+		return false;
+	for (unsigned i = 0; i < p->n_vals; i++)
+		popular += val_popular(&p->vals[i]);
+	return popular * 4 >= p->n_vals * 3u;
+}
+
+/* Makes @p's words one parameter; false when the parameter cannot be made. */
+static bool
+merge_words(struct tmpl *t, struct tnode *p)
+{
+	struct tnode *q = p->param;
+
+	if (q == NULL && (q = param_new(t, p)) == NULL)
+		return false;
+	q->flags |= TN_WORDS;
+	q->seg_mask |= WORD_BIT;
+	p->untracked = 0;
+	t->st.merges++;
+	fold_kids(t, p);
+	return true;
+}
+
+/* Takes the merges that @n's subtree now calls for, top-down. */
+static void
+revisit(struct tmpl *t, struct tnode *n)
+{
+	if (should_merge(n))
+		merge_words(t, n);
+	for (struct tnode *c = n->kids; c != NULL; c = c->next)
+		revisit(t, c);
+	if (n->param != NULL)
+		revisit(t, n->param);
+}
+
+/* Frees the detached subtree @n, dropping its endpoints. */
+static void
+drop_subtree(struct tmpl *t, struct tnode *n)
+{
+	struct tnode *c;
+
+	while ((c = n->kids) != NULL) {
+		unlink_kid(t, n, c);
+		drop_subtree(t, c);
+	}
+	if (n->param != NULL)
+		drop_subtree(t, n->param);
+	for (unsigned m = 0; m < AR_API_METHOD_MAX; m++)
+		if (n->ep[m] != NULL && t->hooks.drop != NULL)
+			t->hooks.drop(t->user, n->ep[m]);
+	node_free(t, n);
+}
+
+/* Undoes the merge of @p's words. */
+static void
+split_words(struct tmpl *t, struct tnode *p)
+{
+	struct tnode *q = p->param;
+
+	p->param = NULL;
+	drop_subtree(t, q);
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		const struct tval *v = &p->vals[i];
+
+		if (kid_find(t, p, v->name, v->len, v->hash) == NULL &&
+		    kid_new(t, p, v->name, v->len, v->hash, false) == NULL)
+			break; /* the tree is full: traffic brings them back */
+	}
+	relink(t, p);
+	if (p->flips < FLIPS_MAX)
+		p->flips++;
+	t->st.splits++;
+}
+
+static void
+decide(struct tmpl *t, struct tnode *p)
+{
+	if (should_merge(p)) {
+		if (merge_words(t, p))
+			revisit(t, p->param);
+	} else if (should_split(p)) {
+		split_words(t, p);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Routing                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The word @s under @p: tracks it, takes the decisions it calls for. */
+static struct tnode *
+route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t client)
+{
+	uint64_t h = str_hash(t, s, n);
+	struct tnode *c = kid_find(t, p, s, n, h);
+	bool lit = false, change = false;
+	int i;
+
+	if (c != NULL) {
+		if (c->vidx >= 0)
+			change = val_see(&p->vals[c->vidx], client);
+		if (!change)
+			return c;
+	} else {
+		i = val_find(p, s, n, h);
+		if (i >= 0) {
+			change = val_see(&p->vals[i], client);
+		} else if (!(lit = classify_literal_like(s, n))) {
+			i = val_add(p, s, n, h);
+			if (i >= 0) {
+				val_see(&p->vals[i], client);
+				change = true;
+			} else if (!merged(p)) {
+				/* a new literal child will not be tracked */
+				t->st.values_capped++;
+				p->flags |= TN_OVERFLOW;
+				if (p->untracked < UINT32_MAX)
+					p->untracked++;
+				change = true;
+			} else if (!(p->flags & TN_OVERFLOW)) {
+				/* past the first, nothing here decides any more */
+				t->st.values_capped++;
+				p->flags |= TN_OVERFLOW;
+			}
+		}
+	}
+	if (change) {
+		decide(t, p);
+		c = kid_find(t, p, s, n, h);
+		if (c != NULL)
+			return c;
+	}
+	if (!lit && merged(p)) {
+		p->param->seg_mask |= WORD_BIT;
+		return p->param;
+	}
+	c = kid_new(t, p, s, n, h, lit);
+	if (c != NULL && !lit)
+		c->vidx = (int8_t)val_find(p, s, n, h);
+	return c;
+}
+
+static struct tnode *
+route_param(struct tmpl *t, struct tnode *p, enum ar_api_seg cls)
+{
+	struct tnode *q = p->param;
+
+	if (q == NULL && (q = param_new(t, p)) == NULL)
+		return NULL;
+	q->seg_mask |= 1u << cls;
+	return q;
+}
+
+/* Percent-decodes @s into @buf (SEG_MAX bytes); SEG_MAX + 1 when longer. */
+static size_t
+seg_decode(const char *s, size_t n, char *buf)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '%' && n - i > 2 && is_hex((unsigned char)s[i + 1]) &&
+		    is_hex((unsigned char)s[i + 2])) {
+			c = (char)(hex_val((unsigned char)s[i + 1]) << 4 |
+				   hex_val((unsigned char)s[i + 2]));
+			i += 2;
+		}
+		if (o == SEG_MAX)
+			return SEG_MAX + 1;
+		buf[o++] = c;
+	}
+	return o;
+}
+
+struct tnode *
+tmpl_route(struct tmpl *t, const char *path, size_t n, uint64_t client, uint64_t now_ns)
+{
+	struct tnode *node = t->root;
+	char seg[SEG_MAX];
+	unsigned depth = 0;
+	size_t i = 0;
+
+	(void)now_ns; /* decisions follow traffic, not time */
+	while (i < n) {
+		enum ar_api_seg cls;
+		size_t j = i, len;
+
+		if (path[i] == '/') {
+			i++;
+			continue;
+		}
+		while (j < n && path[j] != '/')
+			j++;
+		if (++depth > DEPTH_MAX) {
+			t->st.nodes_capped++;
+			return NULL;
+		}
+		len = seg_decode(path + i, j - i, seg);
+		cls = len > SEG_MAX ? AR_SEG_TEXT : ar_api_seg_classify(seg, len);
+		if (cls == AR_SEG_WORD)
+			node = route_word(t, node, seg, len, client);
+		else
+			node = route_param(t, node, cls);
+		if (node == NULL)
+			return NULL;
+		i = j;
+	}
+	return node;
+}
+
+/* ------------------------------------------------------------------ */
+/* Views                                                               */
+/* ------------------------------------------------------------------ */
+
+void **
+tnode_endpoint(struct tnode *n, unsigned method)
+{
+	return method < AR_API_METHOD_MAX ? &n->ep[method] : NULL;
+}
+
+/* The nodes from @n up to the root's child, deepest first; how many. */
+static unsigned
+path_of(const struct tnode *n, const struct tnode **path)
+{
+	unsigned k = 0;
+
+	for (; n != NULL && n->parent != NULL && k <= DEPTH_MAX; n = n->parent)
+		path[k++] = n;
+	return k;
+}
+
+static void
+put(char *buf, size_t cap, size_t *len, const char *s, size_t n)
+{
+	size_t room = cap - 1 - *len;
+
+	if (n > room)
+		n = room;
+	memcpy(buf + *len, s, n);
+	*len += n;
+}
+
+size_t
+tnode_template(const struct tnode *n, char *buf, size_t cap)
+{
+	const struct tnode *path[DEPTH_MAX + 1];
+	unsigned k = path_of(n, path);
+	size_t len = 0;
+
+	if (cap == 0)
+		return 0;
+	if (k == 0)
+		put(buf, cap, &len, "/", 1);
+	while (k-- > 0) {
+		const struct tnode *x = path[k];
+
+		put(buf, cap, &len, "/", 1);
+		if (x->flags & TN_PARAM) {
+			put(buf, cap, &len, "{", 1);
+			put(buf, cap, &len, x->name, x->len);
+			put(buf, cap, &len, "}", 1);
+		} else {
+			put(buf, cap, &len, x->name, x->len);
+		}
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+unsigned
+tnode_params(const struct tnode *n, struct tmpl_param *out, unsigned max)
+{
+	const struct tnode *path[DEPTH_MAX + 1];
+	unsigned k = path_of(n, path), o = 0;
+
+	while (k-- > 0 && o < max) {
+		const struct tnode *x = path[k];
+
+		if (x->flags & TN_PARAM)
+			out[o++] = (struct tmpl_param){ .name = x->name,
+							.seg_mask = x->seg_mask,
+							.from_words = (x->flags & TN_WORDS) != 0 };
+	}
+	return o;
+}
+
+struct tnode *
+tmpl_find(struct tmpl *t, const char *template)
+{
+	struct tnode *n = t->root;
+	const char *s = template;
+
+	while (n != NULL && *s != '\0') {
+		size_t len = 0;
+
+		if (*s == '/') {
+			s++;
+			continue;
+		}
+		while (s[len] != '\0' && s[len] != '/')
+			len++;
+		if (len >= 2 && s[0] == '{' && s[len - 1] == '}')
+			n = n->param;
+		else if (len > SEG_MAX)
+			return NULL;
+		else
+			n = kid_find(t, n, s, len, str_hash(t, s, len));
+		s += len;
+	}
+	return n;
+}
+
+static void
+foreach_node(struct tnode *n, void (*cb)(void *, struct tnode *, unsigned, void *), void *user)
+{
+	for (unsigned m = 0; m < AR_API_METHOD_MAX; m++)
+		if (n->ep[m] != NULL)
+			cb(user, n, m, n->ep[m]);
+	for (struct tnode *c = n->kids; c != NULL; c = c->next)
+		foreach_node(c, cb, user);
+	if (n->param != NULL)
+		foreach_node(n->param, cb, user);
+}
+
+void
+tmpl_foreach(struct tmpl *t, void (*cb)(void *user, struct tnode *n, unsigned method, void *ep),
+	     void *user)
+{
+	foreach_node(t->root, cb, user);
+}
+
+const struct tmpl_stats *
+tmpl_stats(const struct tmpl *t)
+{
+	return &t->st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+/* ------------------------------------------------------------------ */
+
+struct tmpl *
+tmpl_create(const struct tmpl_hooks *h, void *user, uint32_t max_nodes)
+{
+	struct tmpl *t;
+
+	if (max_nodes == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto out_nomem;
+	if (h != NULL)
+		t->hooks = *h;
+	t->user = user;
+	t->max_nodes = max_nodes;
+	t->seed = mix64((uint64_t)(uintptr_t)t);
+	t->slots = calloc(HASH_INIT, sizeof(*t->slots));
+	if (t->slots == NULL)
+		goto out_free_tree;
+	t->mask = HASH_INIT - 1;
+	t->root = node_alloc(t, 1);
+	if (t->root == NULL)
+		goto out_free_slots;
+	return t;
+
+out_free_slots:
+	free(t->slots);
+out_free_tree:
+	free(t);
+out_nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void
+free_nodes(struct tmpl *t, struct tnode *n)
+{
+	struct tnode *c, *next;
+
+	for (c = n->kids; c != NULL; c = next) {
+		next = c->next;
+		free_nodes(t, c);
+	}
+	if (n->param != NULL)
+		free_nodes(t, n->param);
+	node_free(t, n);
+}
+
+void
+tmpl_free(struct tmpl *t)
+{
+	if (t == NULL)
+		return;
+	free_nodes(t, t->root);
+	free(t->slots);
+	free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Persistence                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Bytes: 'T', version, varint node count, then the root. A node is: u8
+ * flags (TN_PARAM, TN_WORDS, TN_OVERFLOW, ENC_HAS_PARAM); a literal's
+ * segment as a string, or a parameter's varint seg_mask (nothing for the
+ * root); u8 flips; varint untracked; varint value count and per value its
+ * string, varint hits, u8 client count and varint clients; varint count of
+ * literal children and the children; the parameter child if flagged.
+ */
+static void
+enc_node(const struct tnode *n, struct wbuf *out)
+{
+	uint8_t f = n->flags & (TN_PARAM | TN_WORDS | TN_OVERFLOW);
+
+	if (n->param != NULL)
+		f |= ENC_HAS_PARAM;
+	wbuf_u8(out, f);
+	if (n->flags & TN_PARAM)
+		wbuf_varint(out, n->seg_mask);
+	else if (n->parent != NULL)
+		wbuf_str(out, n->name, n->len);
+	wbuf_u8(out, n->flips);
+	wbuf_varint(out, n->untracked);
+	wbuf_varint(out, n->n_vals);
+	for (unsigned i = 0; i < n->n_vals; i++) {
+		const struct tval *v = &n->vals[i];
+
+		wbuf_str(out, v->name, v->len);
+		wbuf_varint(out, v->hits);
+		wbuf_u8(out, v->n_clients);
+		for (unsigned k = 0; k < v->n_clients; k++)
+			wbuf_varint(out, v->clients[k]);
+	}
+	wbuf_varint(out, n->n_kids);
+	for (const struct tnode *c = n->kids; c != NULL; c = c->next)
+		enc_node(c, out);
+	if (n->param != NULL)
+		enc_node(n->param, out);
+}
+
+void
+tmpl_encode(const struct tmpl *t, struct wbuf *out)
+{
+	wbuf_u8(out, TMPL_MAGIC);
+	wbuf_u8(out, TMPL_VERSION);
+	wbuf_varint(out, t->st.nodes);
+	enc_node(t->root, out);
+}
+
+/* A literal segment as the router would have made it. */
+static bool
+valid_word(const char *s, size_t n)
+{
+	return s != NULL && n >= 1 && n <= SEG_MAX && ar_api_seg_classify(s, n) == AR_SEG_WORD;
+}
+
+static bool
+dec_vals(struct tmpl *t, struct tnode *n, struct rbuf *b)
+{
+	uint64_t count = rbuf_varint(b);
+
+	if (b->bad || count > VAL_CAP)
+		return false;
+	for (uint64_t i = 0; i < count; i++) {
+		size_t len;
+		const char *s = rbuf_str(b, &len);
+		uint64_t hits = rbuf_varint(b), h;
+		unsigned nc = rbuf_u8(b);
+		struct tval *v;
+		int j;
+
+		if (b->bad || !valid_word(s, len) || classify_literal_like(s, len) || hits == 0 ||
+		    hits > UINT32_MAX || nc > VAL_CLIENTS)
+			return false;
+		h = str_hash(t, s, len);
+		if (val_find(n, s, len, h) >= 0 || (j = val_add(n, s, len, h)) < 0)
+			return false;
+		v = &n->vals[j];
+		v->hits = (uint32_t)hits;
+		for (unsigned k = 0; k < nc; k++) {
+			uint64_t c = rbuf_varint(b);
+
+			if (b->bad || c == 0 || c > UINT32_MAX || val_has_client(v, (uint32_t)c))
+				return false;
+			v->clients[v->n_clients++] = (uint32_t)c;
+		}
+	}
+	return true;
+}
+
+static bool dec_child(struct tmpl *t, struct tnode *p, struct rbuf *b, unsigned depth, bool param);
+
+/* The rest of node @n (at @depth) after its flags and key. */
+static bool
+dec_body(struct tmpl *t, struct tnode *n, struct rbuf *b, unsigned depth, bool has_param)
+{
+	uint64_t untracked, kids;
+
+	n->flips = rbuf_u8(b);
+	untracked = rbuf_varint(b);
+	if (b->bad || n->flips > FLIPS_MAX || untracked > UINT32_MAX)
+		return false;
+	n->untracked = (uint32_t)untracked;
+	if (!dec_vals(t, n, b))
+		return false;
+	kids = rbuf_varint(b);
+	if (b->bad || ((kids != 0 || has_param) && depth >= DEPTH_MAX))
+		return false;
+	for (uint64_t i = 0; i < kids; i++)
+		if (!dec_child(t, n, b, depth + 1, false))
+			return false;
+	if (has_param && !dec_child(t, n, b, depth + 1, true))
+		return false;
+	if (merged(n)) /* as merges leave it: only literal-like words beside */
+		for (const struct tnode *c = n->kids; c != NULL; c = c->next)
+			if (!(c->flags & TN_LITLIKE))
+				return false;
+	relink(t, n);
+	return true;
+}
+
+static bool
+dec_child(struct tmpl *t, struct tnode *p, struct rbuf *b, unsigned depth, bool param)
+{
+	uint8_t f = rbuf_u8(b);
+	struct tnode *c;
+
+	if (b->bad || (f & ~(TN_PARAM | TN_WORDS | TN_OVERFLOW | ENC_HAS_PARAM)) ||
+	    !(f & TN_PARAM) != !param)
+		return false;
+	if (param) {
+		uint64_t mask = rbuf_varint(b);
+
+		if (b->bad || mask == 0 || mask > SEG_ALL || (c = param_new(t, p)) == NULL)
+			return false;
+		c->seg_mask = (uint32_t)mask;
+		c->flags |= f & TN_WORDS;
+	} else {
+		size_t len;
+		const char *s = rbuf_str(b, &len);
+		uint64_t h;
+
+		if (b->bad || (f & TN_WORDS) || !valid_word(s, len))
+			return false;
+		h = str_hash(t, s, len);
+		if (kid_find(t, p, s, len, h) != NULL)
+			return false;
+		c = kid_new(t, p, s, len, h, classify_literal_like(s, len));
+		if (c == NULL)
+			return false;
+	}
+	c->flags |= f & TN_OVERFLOW;
+	return dec_body(t, c, b, depth, f & ENC_HAS_PARAM);
+}
+
+struct tmpl *
+tmpl_decode(const struct tmpl_hooks *h, void *user, uint32_t max_nodes, const uint8_t *p, size_t n)
+{
+	struct rbuf b = { .p = p, .len = n };
+	struct tmpl *t;
+	uint64_t count;
+	uint8_t f;
+
+	t = tmpl_create(h, user, max_nodes);
+	if (t == NULL)
+		return NULL;
+	if (rbuf_u8(&b) != TMPL_MAGIC || rbuf_u8(&b) != TMPL_VERSION)
+		goto out_bad;
+	count = rbuf_varint(&b);
+	if (!b.bad && count > max_nodes) {
+		tmpl_free(t);
+		errno = E2BIG;
+		return NULL;
+	}
+	f = rbuf_u8(&b);
+	if (b.bad || count == 0 || (f & ~(TN_OVERFLOW | ENC_HAS_PARAM)))
+		goto out_bad;
+	t->root->flags |= f & TN_OVERFLOW;
+	if (!dec_body(t, t->root, &b, 0, f & ENC_HAS_PARAM) || b.bad || b.off != b.len ||
+	    t->st.nodes != count)
+		goto out_bad;
+	return t;
+
+out_bad:
+	tmpl_free(t);
+	errno = EINVAL;
+	return NULL;
+}
