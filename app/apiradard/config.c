@@ -46,11 +46,28 @@ ard_config_defaults(struct ard_config *c)
 	c->stats_interval_ns = 10 * NS_PER_S;
 	c->detect = true;
 	c->value_cap = 65536;
+	c->learn = true;
+	c->learn_ring = 4096;
+	c->api.max_sites = 1024;
+	c->api.max_endpoints = 100000;
+	c->api.max_fields = 512;
+	c->api.max_nodes = 1u << 20;
+	c->api.zombie_after_ns = 7 * 86400 * NS_PER_S;
+	c->save_interval_ns = NS_PER_S;
+	/* live: /var/lib/apiradar; offline (-r) only with --data-dir or api.data_dir */
+	snprintf(c->data_dir, sizeof(c->data_dir), "%s", ARD_DEFAULT_DATA_DIR);
 }
 
-static const char *const top_keys[] = {
-	"capture", "eal", "flow", "http", "detect", "output", NULL
+static const char *const top_keys[] = { "capture", "eal", "flow",   "http",
+					"detect",  "api", "output", NULL };
+static const char *const api_keys[] = {
+	"enabled",    "ring_size",   "max_sites",      "max_endpoints",
+	"max_fields", "max_nodes",   "zombie_after",   "save_interval",
+	"data_dir",   "openapi_dir", "openapi_format", "owners",
+	"specs",      NULL
 };
+static const char *const owner_keys[] = { "host", "prefix", "unit", "contact", NULL };
+static const char *const spec_keys[] = { "host", "file", NULL };
 static const char *const detect_keys[] = { "enabled", "rules", "value_cap", NULL };
 static const char *const capture_keys[] = { "workers",   "burst", "mbufs", "rx_descriptors",
 					    "ring_size", "ports", NULL };
@@ -271,6 +288,127 @@ load_detect(struct ard_config *c, const struct ar_conf *m, char *err, size_t err
 	return 0;
 }
 
+/* Copies string key @key of @m into @dst (unchanged when absent). */
+static int
+str_key(const struct ar_conf *m, const char *key, char *dst, size_t cap, char *err, size_t errlen)
+{
+	const char *v = NULL;
+	const struct ar_conf *n = ar_conf_get(m, key);
+	int rc = ar_conf_str(n, &v, err, errlen);
+	if (rc != 0 || v == NULL)
+		return rc;
+	if (strlen(v) >= cap) {
+		snprintf(err, errlen, "%s:%u: `%s`: too long", n->file, n->line, key);
+		return -EINVAL;
+	}
+	snprintf(dst, cap, "%s", v);
+	return 0;
+}
+
+/* A path relative to the config file that names it. */
+static int
+rel_path(const struct ar_conf *n, const char *path, char *dst, size_t cap, char *err, size_t errlen)
+{
+	char tmp[4096];
+	int k;
+	if (path[0] == '/') {
+		k = snprintf(dst, cap, "%s", path);
+	} else {
+		snprintf(tmp, sizeof(tmp), "%s", n->file);
+		k = snprintf(dst, cap, "%s/%s", dirname(tmp), path);
+	}
+	if (k < 0 || (size_t)k >= cap) {
+		snprintf(err, errlen, "%s:%u: `%s`: too long", n->file, n->line, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+load_api(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
+{
+	static const char *const fmts[] = { "json", "yaml", NULL };
+	unsigned fmt = (unsigned)c->openapi_format;
+	int rc;
+	if (m == NULL)
+		return 0;
+	if ((rc = ar_conf_check_keys(m, api_keys, err, errlen)) != 0 ||
+	    (rc = ar_conf_bool(ar_conf_get(m, "enabled"), &c->learn, err, errlen)) ||
+	    (rc = u32_key(m, "ring_size", 64, 1u << 20, &c->learn_ring, false, err, errlen)) ||
+	    (rc = u32_key(m, "max_sites", 1, 1u << 20, &c->api.max_sites, false, err, errlen)) ||
+	    (rc = u32_key(m, "max_endpoints", 1, 1u << 26, &c->api.max_endpoints, false, err,
+			  errlen)) ||
+	    (rc = u32_key(m, "max_fields", 8, 1u << 16, &c->api.max_fields, false, err, errlen)) ||
+	    (rc = u32_key(m, "max_nodes", 16, 1u << 26, &c->api.max_nodes, false, err, errlen)) ||
+	    (rc = ar_conf_duration(ar_conf_get(m, "zombie_after"), 0, 3650 * 86400 * NS_PER_S,
+				   &c->api.zombie_after_ns, err, errlen)) ||
+	    (rc = ar_conf_duration(ar_conf_get(m, "save_interval"), NS_PER_S / 10, 3600 * NS_PER_S,
+				   &c->save_interval_ns, err, errlen)) ||
+	    (rc = str_key(m, "data_dir", c->data_dir, sizeof(c->data_dir), err, errlen)) ||
+	    (rc = str_key(m, "openapi_dir", c->openapi_dir, sizeof(c->openapi_dir), err, errlen)) ||
+	    (rc = ar_conf_enum(ar_conf_get(m, "openapi_format"), fmts, &fmt, err, errlen)))
+		return rc;
+	c->openapi_format = (int)fmt;
+	if (ar_conf_get(m, "data_dir"))
+		c->data_dir_set = true;
+	const struct ar_conf *owners = ar_conf_get(m, "owners");
+	for (const struct ar_conf *o = owners ? owners->child : NULL; o; o = o->next) {
+		if (owners->type != AR_CONF_SEQ || o->type != AR_CONF_MAP) {
+			snprintf(err, errlen, "%s:%u: `owners` is a list of maps", o->file,
+				 o->line);
+			return -EINVAL;
+		}
+		if (c->n_owners == AR_MAX_OWNERS) {
+			snprintf(err, errlen, "%s:%u: more than %d owners", o->file, o->line,
+				 AR_MAX_OWNERS);
+			return -EINVAL;
+		}
+		typeof(c->owners[0]) *w = &c->owners[c->n_owners];
+		snprintf(w->host, sizeof(w->host), "*");
+		if ((rc = ar_conf_check_keys(o, owner_keys, err, errlen)) ||
+		    (rc = str_key(o, "host", w->host, sizeof(w->host), err, errlen)) ||
+		    (rc = str_key(o, "prefix", w->prefix, sizeof(w->prefix), err, errlen)) ||
+		    (rc = str_key(o, "unit", w->unit, sizeof(w->unit), err, errlen)) ||
+		    (rc = str_key(o, "contact", w->contact, sizeof(w->contact), err, errlen)))
+			return rc;
+		if (!w->unit[0] && !w->contact[0]) {
+			snprintf(err, errlen, "%s:%u: an owner needs a `unit` or a `contact`",
+				 o->file, o->line);
+			return -EINVAL;
+		}
+		c->n_owners++;
+	}
+	const struct ar_conf *specs = ar_conf_get(m, "specs");
+	for (const struct ar_conf *o = specs ? specs->child : NULL; o; o = o->next) {
+		char file[4096] = "";
+		if (specs->type != AR_CONF_SEQ || o->type != AR_CONF_MAP) {
+			snprintf(err, errlen,
+				 "%s:%u: `specs` is a list of `- host: ..., file: ...`", o->file,
+				 o->line);
+			return -EINVAL;
+		}
+		if (c->n_specs == AR_MAX_SPECS) {
+			snprintf(err, errlen, "%s:%u: more than %d specs", o->file, o->line,
+				 AR_MAX_SPECS);
+			return -EINVAL;
+		}
+		typeof(c->specs[0]) *sp = &c->specs[c->n_specs];
+		if ((rc = ar_conf_check_keys(o, spec_keys, err, errlen)) ||
+		    (rc = str_key(o, "host", sp->host, sizeof(sp->host), err, errlen)) ||
+		    (rc = str_key(o, "file", file, sizeof(file), err, errlen)))
+			return rc;
+		if (!sp->host[0] || !file[0]) {
+			snprintf(err, errlen, "%s:%u: a spec needs `host` and `file`", o->file,
+				 o->line);
+			return -EINVAL;
+		}
+		if ((rc = rel_path(o, file, sp->path, sizeof(sp->path), err, errlen)) != 0)
+			return rc;
+		c->n_specs++;
+	}
+	return 0;
+}
+
 static int
 load_output(struct ard_config *c, const struct ar_conf *m, char *err, size_t errlen)
 {
@@ -310,6 +448,7 @@ ard_config_load(struct ard_config *c, const char *path, char *err, size_t errlen
 	    (rc = load_flow(c, ar_conf_get(root, "flow"), err, errlen)) != 0 ||
 	    (rc = load_http(c, ar_conf_get(root, "http"), err, errlen)) != 0 ||
 	    (rc = load_detect(c, ar_conf_get(root, "detect"), err, errlen)) != 0 ||
+	    (rc = load_api(c, ar_conf_get(root, "api"), err, errlen)) != 0 ||
 	    (rc = load_output(c, ar_conf_get(root, "output"), err, errlen)) != 0)
 		goto out_free;
 out_free:
@@ -321,7 +460,7 @@ int
 ard_config_check(struct ard_config *c, char *err, size_t errlen)
 {
 	/* inspection reads the header lists, so they are kept when it is on */
-	if (c->detect && c->n_rule_paths > 0)
+	if ((c->detect && c->n_rule_paths > 0) || c->learn)
 		c->http.log_headers = true;
 	if (c->n_ports == 0) {
 		snprintf(err, errlen,

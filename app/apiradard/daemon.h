@@ -6,14 +6,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ar_api.h"
 #include "ar_export.h"
 #include "ar_flow.h"
 #include "ar_http.h"
 #include "ar_pkt.h"
 #include "ar_port.h"
 
-#define AR_MAX_WORKERS    64
-#define AR_MAX_RULE_PATHS 16
+#define AR_MAX_WORKERS       64
+#define AR_MAX_RULE_PATHS    16
+#define AR_MAX_OWNERS        64
+#define AR_MAX_SPECS         32
+#define ARD_DEFAULT_DATA_DIR "/var/lib/apiradar"
 
 /* The whole configuration, validated once at load; read-only afterwards. */
 struct ard_config {
@@ -37,6 +41,23 @@ struct ard_config {
 	unsigned n_rule_paths; /* rule files or directories */
 	char rule_paths[AR_MAX_RULE_PATHS][4096];
 	uint32_t value_cap; /* longest value inspected, bytes */
+	/* api discovery (the learner) */
+	bool learn;
+	uint32_t learn_ring;       /* records in flight per worker to the learner */
+	struct ar_api_params api;  /* caps and zombie period; callbacks set by the learner */
+	uint64_t save_interval_ns; /* store writes, wall clock */
+	char data_dir[4096];       /* "" : no store */
+	bool data_dir_set;         /* by the config or --data-dir (offline runs need it) */
+	char openapi_dir[4096];    /* "" : no documents */
+	int openapi_format;        /* enum ar_api_doc_format */
+	unsigned n_owners;
+	struct {
+		char host[256], prefix[512], unit[128], contact[256];
+	} owners[AR_MAX_OWNERS];
+	unsigned n_specs;
+	struct {
+		char host[256], path[4096];
+	} specs[AR_MAX_SPECS];
 	/* output */
 	char log_dir[4096];
 	struct ar_eve_opts eve;

@@ -27,6 +27,7 @@
 
 #include "ar_core.h"
 #include "daemon.h"
+#include "learner.h"
 #include "output.h"
 #include "worker.h"
 
@@ -40,6 +41,10 @@ struct opts {
 	const char *rules[AR_MAX_RULE_PATHS];
 	unsigned n_rules;
 	bool no_detect;
+	bool no_learn;
+	const char *openapi_dir;
+	const char *openapi_format;
+	const char *data_dir;
 	int workers;
 	int verbose;
 };
@@ -59,6 +64,11 @@ usage(FILE *f)
 		   "  -R, --rules PATH     rule file or directory, instead of detect.rules;\n"
 		   "                       repeat for several\n"
 		   "      --no-detect      no inspection (detect.enabled: false)\n"
+		   "      --no-learn       no API discovery (api.enabled: false)\n"
+		   "      --openapi-dir DIR  write one OpenAPI document per site to DIR at exit\n"
+		   "      --openapi-format json|yaml  (default: api.openapi_format, else json)\n"
+		   "      --data-dir DIR   keep the API catalog in DIR (default: api.data_dir;\n"
+		   "                       live: " ARD_DEFAULT_DATA_DIR ", offline: none)\n"
 		   "  -v, --verbose        more log lines (twice: DPDK's too)\n"
 		   "  -h, --help           this text\n"
 		   "  -V, --version        print the version\n");
@@ -74,6 +84,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "rules", required_argument, NULL, 'R' },
 		{ "no-detect", no_argument, NULL, 'D' },
+		{ "no-learn", no_argument, NULL, 'N' },
+		{ "openapi-dir", required_argument, NULL, 'O' },
+		{ "openapi-format", required_argument, NULL, 'F' },
+		{ "data-dir", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -105,6 +119,22 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'D':
 			o->no_detect = true;
+			break;
+		case 'N':
+			o->no_learn = true;
+			break;
+		case 'O':
+			o->openapi_dir = optarg;
+			break;
+		case 'F':
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "yaml") != 0) {
+				AR_ERR("--openapi-format `%s`: json or yaml", optarg);
+				return -1;
+			}
+			o->openapi_format = optarg;
+			break;
+		case 'S':
+			o->data_dir = optarg;
 			break;
 		case 'w': {
 			char *end;
@@ -205,6 +235,10 @@ eal_start(const struct ard_config *cfg, int verbose, const char *argv0)
 	for (uint32_t i = 0; i < cfg->workers && off < (int)sizeof(lc) - 16; i++)
 		off += snprintf(lc + off, sizeof(lc) - (size_t)off, ",%u@%ld", i + 1,
 				ncpu > 1 ? 1 + (long)i % (ncpu - 1) : 0);
+	/* the learner: after the workers, on the main thread's cpu when they fill the rest */
+	if (cfg->learn && off < (int)sizeof(lc) - 16)
+		snprintf(lc + off, sizeof(lc) - (size_t)off, ",%u@%ld", cfg->workers + 1,
+			 ncpu > 1 + (long)cfg->workers ? 1 + (long)cfg->workers : 0);
 	ARG("--lcores=%s", lc);
 	ARG("--file-prefix=apiradard%ld", (long)getpid());
 	bool huge = cfg->hugepages == 1 || (cfg->hugepages == -1 && have_hugepages());
@@ -296,6 +330,18 @@ print_summary(struct ard_output *o, double secs, const char *detect_note)
 	printf("  detection: %s; %" PRIu64 " transactions inspected, %" PRIu64 " alerts, %" PRIu64
 	       " pii\n",
 	       detect_note, w->inspected, w->alerts, w->pii);
+	if (o->learner) {
+		struct ard_lsnap ls;
+		ard_learner_snapshot(o->learner, &ls);
+		printf("  api: %" PRIu64 " records learnt, %" PRIu64 " sites, %" PRIu64
+		       " endpoints, %" PRIu64 " api events",
+		       ls.l.records, ls.api.sites, ls.api.endpoints, ls.l.events);
+		uint64_t llost = w->learn_lost_pool + w->learn_lost_ring + ls.l.events_lost +
+				 ls.l.events_too_long;
+		if (llost)
+			printf(" (%" PRIu64 " lost: see the stats event)", llost);
+		printf("\n");
+	}
 	printf("  events: %" PRIu64 " written to %s", o->written, o->path);
 	uint64_t lost = w->events_lost_pool + w->events_lost_ring + w->events_too_big +
 			o->too_long + o->write_errors;
@@ -309,6 +355,8 @@ main(int argc, char **argv)
 {
 	static struct ard_config cfg;
 	static struct ard_worker workers[AR_MAX_WORKERS];
+	static struct ard_learner learner;
+	bool learner_up = false;
 	struct ard_output out;
 	struct rte_mempool *mbufs = NULL, *recs = NULL;
 	struct opts o = { 0 };
@@ -342,6 +390,20 @@ main(int argc, char **argv)
 	}
 	if (o.no_detect)
 		cfg.detect = false;
+	if (o.no_learn)
+		cfg.learn = false;
+	if (o.openapi_dir != NULL)
+		snprintf(cfg.openapi_dir, sizeof(cfg.openapi_dir), "%s", o.openapi_dir);
+	if (o.openapi_format != NULL)
+		cfg.openapi_format =
+			strcmp(o.openapi_format, "yaml") == 0 ? AR_DOC_YAML : AR_DOC_JSON;
+	if (o.data_dir != NULL) {
+		snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", o.data_dir);
+		cfg.data_dir_set = true;
+	}
+	/* a capture is analysed in memory unless a state directory is asked for */
+	if (cfg.offline && !cfg.data_dir_set)
+		cfg.data_dir[0] = 0;
 	if (ard_config_check(&cfg, err, sizeof(err)) != 0) {
 		AR_ERR("%s", err);
 		return 2;
@@ -440,10 +502,24 @@ main(int argc, char **argv)
 				(struct ard_rxq){ .port_idx = (uint16_t)i, .queue = q };
 		}
 	rc = 1;
+	if (cfg.learn) {
+		if (ard_learner_init(&learner, &cfg, n_workers, recs, rec_size, err, sizeof(err)) !=
+		    0) {
+			AR_ERR("%s", err);
+			ard_learner_fini(&learner);
+			goto out_workers;
+		}
+		learner_up = true;
+		for (unsigned w = 0; w < n_workers; w++) {
+			workers[w].learn_ring = learner.in[w];
+			workers[w].learn_pool = learner.pool;
+		}
+	}
 	if (ard_output_open(&out, &cfg, workers, n_workers, err, sizeof(err)) != 0) {
 		AR_ERR("%s", err);
 		goto out_workers;
 	}
+	out.learner = learner_up ? &learner : NULL;
 	out.detect = &detect;
 	out.reload_asked = &reload_asked;
 	if ((rc = ard_detect_start(&detect)) != 0) {
@@ -468,6 +544,17 @@ main(int argc, char **argv)
 		ard_worker_stop_all();
 		n_workers = wi;
 	}
+	if (learner_up) {
+		unsigned ll =
+			rte_get_next_lcore(wi ? workers[wi - 1].lcore : rte_get_main_lcore(), 1, 0);
+		learner.lcore = ll;
+		if (ll >= RTE_MAX_LCORE ||
+		    rte_eal_remote_launch(ard_learner_main, &learner, ll) != 0) {
+			AR_ERR("no lcore left for the learner");
+			ard_worker_stop_all();
+			atomic_store(&learner.done, true);
+		}
+	}
 	if (!cfg.offline)
 		AR_INFO("capturing on %u port(s) with %u worker(s); detection: %s; events to %s",
 			cfg.n_ports, n_workers, detect_note, out.path);
@@ -480,6 +567,8 @@ main(int argc, char **argv)
 	rc = out.write_errors ? 1 : 0;
 
 out_workers:
+	if (learner_up)
+		ard_learner_fini(&learner);
 	for (unsigned w = 0; w < n_workers; w++)
 		ard_worker_fini(&workers[w]);
 out_ports:

@@ -106,10 +106,10 @@ write_line(struct ard_output *o, const char *s, size_t n)
 
 /* Formats and writes up to a burst of records of worker @w; returns how many. */
 static unsigned
-drain(struct ard_output *o, struct ard_worker *w)
+drain(struct ard_output *o, struct rte_ring *ring, struct rte_mempool *pool)
 {
 	void *recs[64];
-	unsigned n = rte_ring_sc_dequeue_burst(w->ring, recs, RTE_DIM(recs), NULL);
+	unsigned n = rte_ring_sc_dequeue_burst(ring, recs, RTE_DIM(recs), NULL);
 	for (unsigned i = 0; i < n; i++) {
 		const struct ar_rec *r = recs[i];
 		if (r->type == AR_REC_ALERT || r->type == AR_REC_PII)
@@ -121,7 +121,7 @@ drain(struct ard_output *o, struct ard_worker *w)
 			write_line(o, o->line, len);
 	}
 	if (n > 0)
-		rte_mempool_put_bulk(w->recs, recs, n);
+		rte_mempool_put_bulk(pool, recs, n);
 	return n;
 }
 
@@ -183,6 +183,42 @@ stats_ports(struct ar_json *j, const struct ard_config *cfg)
 		ar_json_obj_close(j);
 	}
 	ar_json_arr_close(j);
+}
+
+static void
+stats_api(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t)
+{
+	if (o->learner == NULL)
+		return;
+	struct ard_lsnap ls;
+	ard_learner_snapshot(o->learner, &ls);
+	const struct ar_api_stats *a = &ls.api;
+	ar_json_key(j, "api");
+	ar_json_obj_open(j);
+	ar_json_kv_u64(j, "records", t->w.learn_recs);
+	ar_json_kv_u64(j, "lost_pool", t->w.learn_lost_pool);
+	ar_json_kv_u64(j, "lost_ring", t->w.learn_lost_ring);
+	ar_json_kv_u64(j, "learnt", ls.l.records);
+	ar_json_kv_u64(j, "sites", a->sites);
+	ar_json_kv_u64(j, "endpoints", a->endpoints);
+	ar_json_kv_u64(j, "bad_method", a->bad_method);
+	ar_json_kv_u64(j, "no_host", a->no_host);
+	ar_json_kv_u64(j, "sites_capped", a->sites_capped);
+	ar_json_kv_u64(j, "endpoints_capped", a->endpoints_capped);
+	ar_json_kv_u64(j, "fields_capped", a->fields_capped);
+	ar_json_kv_u64(j, "nodes_capped", a->nodes_capped);
+	ar_json_kv_u64(j, "values_capped", a->values_capped);
+	ar_json_kv_u64(j, "merges", a->merges);
+	ar_json_kv_u64(j, "splits", a->splits);
+	ar_json_kv_u64(j, "events", ls.l.events);
+	ar_json_kv_u64(j, "events_lost", ls.l.events_lost);
+	ar_json_kv_u64(j, "events_too_long", ls.l.events_too_long);
+	ar_json_kv_u64(j, "saves", ls.l.saves);
+	ar_json_kv_u64(j, "save_errors", ls.l.save_errors);
+	ar_json_kv_u64(j, "saved_keys", ls.l.saved_keys);
+	ar_json_kv_u64(j, "loaded_keys", ls.l.loaded_keys);
+	ar_json_kv_u64(j, "load_errors", a->load_errors);
+	ar_json_obj_close(j);
 }
 
 static void
@@ -296,6 +332,7 @@ stats_body(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t, u
 	ar_json_obj_close(j);
 
 	stats_detect(j, o, t);
+	stats_api(j, o, t);
 
 	ar_json_key(j, "events");
 	ar_json_obj_open(j);
@@ -357,9 +394,19 @@ ard_output_run(struct ard_output *o)
 		if (o->reload_asked && atomic_exchange(o->reload_asked, false) && o->detect)
 			ard_detect_reload(o->detect);
 		bool done = all_done(o);
+		if (o->learner) {
+			/* the learner ends once the workers have, and its ring is drained here */
+			if (done)
+				atomic_store_explicit(&o->learner->workers_done, true,
+						      memory_order_release);
+			done = done &&
+			       atomic_load_explicit(&o->learner->done, memory_order_acquire);
+		}
 		unsigned got = 0;
 		for (unsigned i = 0; i < o->n_workers; i++)
-			got += drain(o, &o->workers[i]);
+			got += drain(o, o->workers[i].ring, o->workers[i].recs);
+		if (o->learner)
+			got += drain(o, o->learner->out, o->learner->out_pool);
 		if (done && got == 0)
 			break;
 		if (got == 0) {

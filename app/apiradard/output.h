@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "learner.h"
 #include "worker.h"
 
 /* Alert and pii events written, by rule id: the stats event lists them. */
@@ -32,6 +33,7 @@ struct ard_output {
 	uint64_t start_ns; /* wall clock at start */
 	uint64_t last_stats_ns;
 	struct ard_detect *detect;      /* may be NULL */
+	struct ard_learner *learner;    /* may be NULL */
 	atomic_bool *reload_asked;      /* set by SIGHUP; may be NULL */
 	struct ard_rule_count *by_rule; /* sorted by id */
 	unsigned n_by_rule;

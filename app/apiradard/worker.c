@@ -152,6 +152,10 @@ on_hit(void *user, const struct ar_hit *h)
 	struct ard_worker *w = c->w;
 	const struct ar_http_tx *tx = c->tx;
 	const struct ar_rule_info *ri = ar_ruleset_rule(w->rs, h->rule);
+	if (w->cur_rec)
+		ar_api_rec_hit(w->cur_rec, ri->id, ri->pii_type != NULL, (uint8_t)ri->severity,
+			       h->field, h->field_len, ri->pii_type ? ri->pii_type : ri->category,
+			       strlen(ri->pii_type ? ri->pii_type : ri->category));
 	if (ri->limit_ns && limited(w, ri, c->f))
 		return;
 	struct ar_rec *r = rec_get(w);
@@ -205,15 +209,14 @@ tx_headers(struct ard_worker *w, const struct ar_http_tx *tx, enum ar_http_side 
 }
 
 static void
-inspect(struct ard_worker *w, const struct ar_flow *f, const struct ar_http_tx *tx)
+inspect(struct ard_worker *w, const struct ar_flow *f, const struct ar_http_tx *tx,
+	unsigned n_req_headers)
 {
-	if (tx->uri.len == 0)
-		return; /* no request seen: nothing to look at */
 	struct ar_exchange x = {
 		.target = ar_http_tx_str(tx, AR_HTTP_REQ, tx->uri),
 		.target_len = tx->uri.len,
 		.req_headers = w->hdrs[AR_HTTP_REQ],
-		.n_req_headers = tx_headers(w, tx, AR_HTTP_REQ),
+		.n_req_headers = n_req_headers,
 		.req_body = ar_http_tx_str(tx, AR_HTTP_REQ, tx->body[AR_HTTP_REQ]),
 		.req_body_len = tx->body[AR_HTTP_REQ].len,
 		.req_body_cut = (tx->flags & AR_HTTP_TX_REQ_BODY_CUT) != 0,
@@ -231,13 +234,91 @@ inspect(struct ard_worker *w, const struct ar_flow *f, const struct ar_http_tx *
 	ar_inspect(w->rs, w->idx, w->match_ws, &x, on_hit, &c);
 }
 
+/* ---------------------------------------------------------------- */
+/* Discovery records                                                 */
+/* ---------------------------------------------------------------- */
+
+static struct ar_api_rec *
+learn_get(struct ard_worker *w)
+{
+	void *obj;
+	while (rte_mempool_get(w->learn_pool, &obj) != 0) {
+		if (!w->backpressure) {
+			w->st.learn_lost_pool++;
+			return NULL;
+		}
+		rte_pause();
+	}
+	return obj;
+}
+
+static void
+learn_put(struct ard_worker *w, struct ar_api_rec *r)
+{
+	while (rte_ring_sp_enqueue(w->learn_ring, r) != 0) {
+		if (!w->backpressure) {
+			w->st.learn_lost_ring++;
+			rte_mempool_put(w->learn_pool, r);
+			return;
+		}
+		rte_pause();
+	}
+	w->st.learn_recs++;
+}
+
+static void
+learn_build(struct ard_worker *w, const struct ar_flow *f, const struct ar_http_tx *tx,
+	    unsigned n_req_headers, struct ar_api_rec *r)
+{
+	bool resp = (tx->flags & AR_HTTP_TX_RESP_SEEN) != 0;
+	struct ar_api_tx_view v = {
+		.method = ar_http_tx_str(tx, AR_HTTP_REQ, tx->method),
+		.method_len = tx->method.len,
+		.target = ar_http_tx_str(tx, AR_HTTP_REQ, tx->uri),
+		.target_len = tx->uri.len,
+		.host = ar_http_tx_str(tx, AR_HTTP_REQ, tx->host),
+		.host_len = tx->host.len,
+		.req_headers = w->hdrs[AR_HTTP_REQ],
+		.n_req_headers = n_req_headers,
+		.req_ct = ar_http_tx_str(tx, AR_HTTP_REQ, tx->req_content_type),
+		.req_ct_len = tx->req_content_type.len,
+		.resp_ct = ar_http_tx_str(tx, AR_HTTP_RESP, tx->resp_content_type),
+		.resp_ct_len = resp ? tx->resp_content_type.len : 0,
+		.req_body = ar_http_tx_str(tx, AR_HTTP_REQ, tx->body[AR_HTTP_REQ]),
+		.req_body_len = tx->body[AR_HTTP_REQ].len,
+		.resp_body = ar_http_tx_str(tx, AR_HTTP_RESP, tx->body[AR_HTTP_RESP]),
+		.resp_body_len = resp ? tx->body[AR_HTTP_RESP].len : 0,
+		.has_response = resp,
+		.status = tx->status,
+		.req_ts = tx->req_ts,
+		.req_end_ts = tx->req_end_ts,
+		.resp_ts = tx->resp_ts,
+		.req_len = tx->req_body_len,
+		.resp_len = tx->resp_body_len,
+		.client = f->tuple.src,
+		.ipv6 = f->tuple.family == AR_AF_INET6,
+	};
+	ar_api_rec_build(r, &v);
+}
+
 static void
 on_tx(void *ctx, void *conn_user, const struct ar_http_tx *tx)
 {
 	struct ard_worker *w = ctx;
 	const struct ar_flow *f = conn_user;
-	if (w->rs != NULL)
-		inspect(w, f, tx);
+	/* no request seen: nothing to look at or learn */
+	if (tx->uri.len && (w->rs != NULL || w->learn_ring != NULL)) {
+		unsigned n_req = tx_headers(w, tx, AR_HTTP_REQ);
+		struct ar_api_rec *ar = w->learn_ring ? learn_get(w) : NULL;
+		if (ar)
+			learn_build(w, f, tx, n_req, ar);
+		w->cur_rec = ar;
+		if (w->rs != NULL)
+			inspect(w, f, tx, n_req);
+		w->cur_rec = NULL;
+		if (ar)
+			learn_put(w, ar);
+	}
 	struct ar_rec *r = rec_get(w);
 	if (r == NULL)
 		return;

@@ -39,6 +39,9 @@ struct ard_wstats {
 	uint64_t pii;                            /* pii records made */
 	uint64_t headers_capped;   /* headers beyond AR_WORKER_MAX_HDRS, not inspected */
 	uint64_t findings_limited; /* findings not reported: the rule's `limit` */
+	uint64_t learn_recs;       /* records handed to the learner */
+	uint64_t learn_lost_pool;  /* record pool empty (live mode only) */
+	uint64_t learn_lost_ring;  /* learner's ring full (live mode only) */
 };
 
 /* Everything a stats event shows of one worker, copied under a seqlock. */
@@ -84,6 +87,11 @@ struct ard_worker {
 
 	uint8_t *scratch; /* linearised multi-segment frames */
 	uint32_t scratch_size;
+
+	/* discovery: records to the learner */
+	struct rte_ring *learn_ring;    /* worker: produces, learner: consumes; NULL: off */
+	struct rte_mempool *learn_pool; /* api records */
+	struct ar_api_rec *cur_rec;     /* the record of the transaction being inspected */
 
 	/* detection */
 	struct ard_detect *detect;    /* NULL: off */

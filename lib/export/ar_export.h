@@ -24,6 +24,7 @@ enum ar_rec_type {
 	AR_REC_ANOMALY,
 	AR_REC_ALERT, /* a signature hit: "alert" event */
 	AR_REC_PII,   /* sensitive data: "pii" event */
+	AR_REC_LINE,  /* an event formatted by its producer: data[] holds the line, '\n' included */
 };
 
 /* Layer an anomaly comes from. */

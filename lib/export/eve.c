@@ -276,6 +276,13 @@ ar_eve_format(const struct ar_rec *r, const struct ar_eve_opts *o, char *buf, si
 	struct ar_json j;
 	if (cap < 2)
 		return 0;
+	if (r->type == AR_REC_LINE) {
+		size_t n = r->size - sizeof(*r);
+		if (n > cap)
+			return 0;
+		memcpy(buf, r->data, n);
+		return n;
+	}
 	ar_json_init(&j, buf, cap - 1);
 	ar_json_obj_open(&j);
 	switch (r->type) {

@@ -6,8 +6,10 @@
 #   source "$(dirname "$0")/live_lib.sh"
 #   live_setup PREFIX        # $tmp, netns, server on $AR_IP_SRV:$port
 #   live_config [YAML...]    # $tmp/apiradar.yaml: one worker on the veth,
-#                            # eve.json in $tmp, stats every second, plus
-#                            # the extra top-level YAML given
+#                            # eve.json in $tmp, stats every second, the API
+#                            # catalog's store in $tmp/state (unless an
+#                            # `api:` section is given), plus the extra
+#                            # top-level YAML given
 #   live_start BIN           # apiradard -c $tmp/apiradar.yaml; $ard_pid
 #   live_stop                # SIGTERM, wait, fail on a non-zero exit
 # Everything is removed on exit, also on failure.
@@ -47,6 +49,10 @@ output:
   stats_interval: 1s
 YAML
 		printf '%s\n' "$@"
+		case " $* " in
+		*" api:"*) ;;
+		*) printf 'api:\n  data_dir: %s/state\n' "$tmp" ;;
+		esac
 	} >"$tmp/apiradar.yaml"
 }
 
