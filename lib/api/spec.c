@@ -134,8 +134,10 @@ add_params(const struct ar_conf *root, struct spec_op *op, const struct ar_conf 
 {
 	if (params == NULL || params->type != AR_CONF_SEQ)
 		return 0;
-	for (const struct ar_conf *p = params->child; p; p = p->next) {
-		p = deref(root, p) ? deref(root, p) : p;
+	for (const struct ar_conf *item = params->child; item; item = item->next) {
+		const struct ar_conf *p = deref(root, item);
+		if (p == NULL || p->type != AR_CONF_MAP)
+			continue;
 		const struct ar_conf *in = ar_conf_get(p, "in"), *name = ar_conf_get(p, "name");
 		if (!in || !name || !in->value || !name->value)
 			continue;

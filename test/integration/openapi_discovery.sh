@@ -8,7 +8,8 @@
 # truth of the traffic (precision and recall of the operations, no
 # collapsed templates, no ids left as literals, body and query names,
 # swagger-parser validation). Runs the daemon twice, once writing JSON and
-# once YAML, on the same capture.
+# once YAML, on the same capture; then a third time with a spec of one
+# site that the traffic contradicts and with owners (check_drift.py).
 #
 #   openapi_discovery.sh APIRADARD [spec_client.py args...]
 #
@@ -53,6 +54,19 @@ for fmt in json yaml; do
 	"$py" "$top/test/integration/check_openapi.py" --truth "$tmp/capture.truth.json" \
 		--docs "$tmp/openapi-$fmt" || rc=1
 done
+
+# Drift and owners: the same capture with a shop spec that the traffic
+# contradicts in three places, and owners for every endpoint.
+mkdir -p "$tmp/drift/log" "$tmp/drift/openapi"
+"$py" "$top/test/integration/check_drift.py" prepare "$tmp/drift"
+if "$bin" -c "$tmp/drift/apiradar.yaml" -r "$tmp/capture.pcap" -l "$tmp/drift/log" --no-detect \
+	--openapi-dir "$tmp/drift/openapi" >"$tmp/drift/out" 2>"$tmp/drift/err"; then
+	"$py" "$top/test/integration/check_drift.py" check "$tmp/drift" || rc=1
+else
+	cat "$tmp/drift/out" "$tmp/drift/err"
+	echo "openapi_discovery: apiradard failed (drift)"
+	rc=1
+fi
 
 "$py" - "$tmp/capture.truth.json" "$tmp/capture.pcap" "$((made - start))" <<'PY'
 import json, os, sys

@@ -72,4 +72,18 @@ YAML
 printf 'detect:\n  rules: r2.yaml\n' >"$tmp/c6.yaml"
 expect 2 "^apiradard: error: $tmp/r2.yaml:5: unknown target .nowhere." -- -r "$cap" -c "$tmp/c6.yaml"
 
+# API discovery: its config, its flags, its state directory and specs
+printf 'api:\n  zombie_after: never\n' >"$tmp/a1.yaml"
+expect 2 "^apiradard: error: $tmp/a1.yaml:2: \`zombie_after: never\`" -- -r "$cap" -c "$tmp/a1.yaml"
+printf 'api:\n  owners:\n    - host: shop.example.com\n' >"$tmp/a2.yaml"
+expect 2 "^apiradard: error: $tmp/a2.yaml:3: an owner needs a \`unit\` or a \`contact\`" \
+	-- -r "$cap" -c "$tmp/a2.yaml"
+expect 2 "^apiradard: error: --openapi-format \`xml\`: json or yaml" -- -r "$cap" --openapi-format xml
+expect 1 "^apiradard: error: store /proc/apiradar: cannot create the directory" \
+	-- -r "$cap" --no-detect --data-dir /proc/apiradar
+printf 'a: 1\n' >"$tmp/notspec.yaml"
+printf 'api:\n  specs:\n    - host: shop.example.com\n      file: notspec.yaml\n' >"$tmp/a3.yaml"
+expect 1 "^apiradard: error: $tmp/notspec.yaml: not an OpenAPI 3 document" \
+	-- -r "$cap" --no-detect -c "$tmp/a3.yaml"
+
 exit $fail

@@ -416,6 +416,7 @@ test_spec_shadow_unused_undocumented(void **state)
 		"  /items/{id}:\n"
 		"    get:\n"
 		"      parameters:\n"
+		"        - {$ref: '#/components/parameters/Trace'}\n"
 		"        - {name: id, in: path, required: true, schema: {type: integer}}\n"
 		"        - {name: fields, in: query, schema: {type: string}}\n"
 		"      responses: {'200': {description: ok}}\n"
@@ -429,15 +430,20 @@ test_spec_shadow_unused_undocumented(void **state)
 		"    get:\n"
 		"      responses: {'200': {description: ok}}\n"
 		"components:\n"
+		"  parameters:\n"
+		"    Trace: {name: X-Trace, in: header, schema: {type: string}}\n"
 		"  schemas:\n"
 		"    Item: {type: object, properties: {name: {type: string}}}\n";
 	char *path = write_tmp(spec, ".yaml");
 	char err[256];
 	assert_int_equal(ar_api_spec_load(c, "shop.test", path, err, sizeof(err)), 0);
 	unlink(path);
+	/* a parameter given by $ref, first in its list, is documented */
 	struct tx t1 = { .method = "GET",
 			 .target = "/api/items/5?fields=a&debug=1",
 			 .host = "shop.test",
+			 .hdrs = { { "x-trace", "t1", 7, 2 } },
+			 .n_hdrs = 1,
 			 .status = 200,
 			 .ts = 1 * S };
 	struct tx t2 = { .method = "POST",
