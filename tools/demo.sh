@@ -2,8 +2,9 @@
 # Builds apiradard and runs it, with the default rules (config/rules), on
 # the bundled capture of API traffic (test/data/api-demo.pcap, made by
 # tools/make-capture.sh from a real server and client, attacks included),
-# then shows what it found: the endpoints, the alerts by category and
-# signature, and the sensitive data seen. Run as root on Debian 12.
+# then shows what it found: the API inventory it learnt (one OpenAPI
+# document per site in OUT/openapi), the alerts by category and signature,
+# and the sensitive data seen. Run as root on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +14,12 @@ ninja -C build app/apiradard/apiradard >/dev/null
 
 out=${1:-out/demo}
 mkdir -p "$out"
-rm -f "$out/eve.json"
-build/app/apiradard/apiradard -r test/data/api-demo.pcap -l "$out" -R config/rules
+rm -rf "$out/eve.json" "$out/openapi"
+build/app/apiradard/apiradard -r test/data/api-demo.pcap -l "$out" -R config/rules \
+	--openapi-dir "$out/openapi"
 
-/usr/bin/python3 - "$out/eve.json" <<'PY'
-import collections, json, re, sys
+/usr/bin/python3 - "$out/eve.json" "$out/openapi" <<'PY'
+import collections, json, os, sys
 from urllib.parse import unquote
 
 W = 100  # the widest line printed
@@ -25,15 +27,6 @@ W = 100  # the widest line printed
 
 def cut(text, width):
     return text if len(text) <= width else text[:width - 3] + "..."
-
-
-def endpoint(url):
-    """The path without its query, ids and UUIDs as {id} and {uuid}: one
-    row per endpoint rather than per object."""
-    segs = url.split("?")[0].split("/")
-    return "/".join("{id}" if s.isdigit() else
-                    "{uuid}" if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", s)
-                    else s for s in segs)
 
 
 def readable(url):
@@ -44,22 +37,23 @@ def readable(url):
 events = [json.loads(l) for l in open(sys.argv[1])]
 kinds = collections.Counter(e["event_type"] for e in events)
 print(f"\n{sys.argv[1]}: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-seen = collections.Counter()
-lat = collections.defaultdict(list)
-for e in events:
-    if e["event_type"] != "http":
-        continue
-    h = e["http"]
-    key = (h.get("hostname", "-"), h.get("http_method", "-"), endpoint(h.get("url", "-")),
-           h.get("status", 0))
-    seen[key] += 1
-    if "latency_us" in e.get("transaction", {}):
-        lat[key].append(e["transaction"]["latency_us"])
-print(f"\n{'count':>5}  {'method':<7} {'status':>6}  {'p50 latency':>11}  host / path")
-for key, n in sorted(seen.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][3])):
-    l = sorted(lat[key])
-    p50 = f"{l[len(l) // 2]} us" if l else "-"
-    print(f"{n:>5}  {key[1]:<7} {key[3]:>6}  {p50:>11}  {key[0]}{key[2]}")
+# The API inventory, as the learner wrote it: one OpenAPI document per site.
+docs = sorted(os.listdir(sys.argv[2]))
+print(f"\nAPI inventory ({len(docs)} OpenAPI documents in {sys.argv[2]}):")
+print(f"\n{'calls':>5}  {'method':<7} {'statuses':<16} {'avg latency':>11}  template")
+for name in docs:
+    doc = json.load(open(os.path.join(sys.argv[2], name)))
+    print(f"       {doc['info']['title']}")
+    for tmpl, item in doc["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            x = op["x-apiradar"]
+            codes = ",".join(c for c in op["responses"] if c != "default") or "-"
+            avg = f"{x['latency_avg_us']} us" if "latency_avg_us" in x else "-"
+            print(f"{x['calls']:>5}  {method.upper():<7} {cut(codes, 16):<16} {avg:>11}  {cut(tmpl, W - 45)}")
+changes = collections.Counter(e["api"]["change"] for e in events if e["event_type"] == "api")
+print("\napi events: " + ", ".join(f"{n} {k}" for k, n in sorted(changes.items())))
 an = [e for e in events if e["event_type"] == "anomaly"]
 for e in an[:10]:
     print("anomaly:", json.dumps(e["anomaly"]))
