@@ -157,6 +157,24 @@ int schema_observe(struct schema *root, const struct ar_api_rec *r, enum ar_api_
 		   bool flat, uint32_t max_fields, uint64_t *capped, schema_change_cb cb,
 		   void *user);
 
+/*
+ * The fields of a record by place, in record order: built once per record
+ * so that each place's observation reads only its own fields. Records
+ * list each place's fields together: then a place is a range of fields;
+ * otherwise (@listed) a list of their indexes.
+ */
+struct schema_fields {
+	bool listed;
+	uint8_t n[AR_IN_MAX];
+	uint8_t first[AR_IN_MAX];                 /* unless listed */
+	uint8_t at[AR_IN_MAX][AR_API_REC_FIELDS]; /* if listed: indexes into r->fields */
+};
+void schema_fields_index(const struct ar_api_rec *r, struct schema_fields *sf);
+/* schema_observe() with @sf, the schema_fields_index() of @r. */
+int schema_observe_idx(struct schema *root, const struct ar_api_rec *r,
+		       const struct schema_fields *sf, enum ar_api_where where, bool flat,
+		       uint32_t max_fields, uint64_t *capped, schema_change_cb cb, void *user);
+
 /* Marks the node at @path ("$.user.email" or a flat name) with a sensitive data type. */
 void schema_mark_sensitive(struct schema *root, const char *path, size_t n, bool flat,
 			   const char *type, size_t type_len);

@@ -507,6 +507,7 @@ struct change_ctx {
 	const char *where;
 };
 
+/* "integer|string": the names of the type bits of @mask. */
 static void
 types_str(uint32_t mask, char *buf, size_t cap)
 {
@@ -515,10 +516,14 @@ types_str(uint32_t mask, char *buf, size_t cap)
 	for (unsigned t = 0; t < AR_TYPE_MAX; t++) {
 		if (!(mask & (1u << t)))
 			continue;
-		int w = snprintf(buf + n, cap - n, "%s%s", n ? "|" : "", ar_api_type_name(t));
-		if (w < 0 || (size_t)w >= cap - n)
+		const char *name = ar_api_type_name(t);
+		size_t l = strlen(name);
+		if (n + (n > 0) + l + 1 > cap)
 			break;
-		n += (size_t)w;
+		if (n)
+			buf[n++] = '|';
+		memcpy(buf + n, name, l + 1);
+		n += l;
 	}
 }
 
@@ -594,15 +599,6 @@ spec_check_record(struct ar_api_catalog *c, struct endpoint *e, const struct ar_
 		name[f->name_len] = 0;
 		spec_check_field(c, e, where_names[f->where], name, true);
 	}
-}
-
-static bool
-rec_has(const struct ar_api_rec *r, enum ar_api_where where)
-{
-	for (unsigned i = 0; i < r->n_fields; i++)
-		if (r->fields[i].where == where)
-			return true;
-	return false;
 }
 
 /* Marks sensitive data found by the detection engine in the field it names. */
@@ -724,18 +720,20 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 		if (r->latency_us > e->latency_max_us)
 			e->latency_max_us = r->latency_us;
 	}
+	struct schema_fields sf;
+	schema_fields_index(r, &sf);
 	for (unsigned w = 0; w < AR_IN_MAX; w++) {
 		bool flat;
 		/* parameters are counted on every call; bodies only when present */
-		if (w >= AR_IN_REQ_BODY && !rec_has(r, w))
+		if (w >= AR_IN_REQ_BODY && sf.n[w] == 0)
 			continue;
 		struct schema *sc = schema_for(e, w, r, st, &flat);
 		if (sc == NULL)
 			continue;
 		struct change_ctx x = { c, e, where_names[w] };
 		uint64_t vc = schema_values_capped(sc);
-		if (schema_observe(sc, r, w, flat, c->p.max_fields, &c->st.fields_capped,
-				   first ? NULL : on_schema_change, &x) != 0)
+		if (schema_observe_idx(sc, r, &sf, w, flat, c->p.max_fields, &c->st.fields_capped,
+				       first ? NULL : on_schema_change, &x) != 0)
 			return -ENOMEM;
 		c->st.values_capped += schema_values_capped(sc) - vc;
 	}

@@ -86,6 +86,9 @@
 
 #define TBIT(t) (1u << (t))
 
+/* For the few steps every field takes: called from more than one place, but hot. */
+#define HOT static inline __attribute__((always_inline))
+
 struct enum_val {
 	uint64_t count;
 	uint8_t type; /* AR_TYPE_STRING or AR_TYPE_INTEGER */
@@ -126,6 +129,7 @@ struct schema {
 	struct schema *items;
 	struct enum_tab *enums; /* NULL until a sample, and once not an enum */
 	struct sens_tab *sens;
+	uint32_t hash; /* name_hash(name) */
 	uint16_t name_len;
 	char name[]; /* NUL-terminated */
 };
@@ -133,6 +137,59 @@ struct schema {
 /* ------------------------------------------------------------------ */
 /* Nodes and properties                                                */
 /* ------------------------------------------------------------------ */
+
+/*
+ * Names are hashed eight bytes at a time, so that next_seg() can hash a
+ * key while it looks for its end: full words, then the last (possibly
+ * empty) partial word zero-padded, then the length. Only the property
+ * index uses the hash; nothing persisted depends on it.
+ */
+#define HASH_SEED 0x243f6a8885a308d3ull
+#define HASH_MUL  0x9e3779b97f4a7c15ull
+
+static inline uint64_t
+hash_word(uint64_t h, uint64_t w)
+{
+	return (h ^ w) * HASH_MUL;
+}
+
+/* The high half of the words' product folded down, so the index's low bits see every byte. */
+static inline uint32_t
+hash_end(uint64_t h, size_t n)
+{
+	h ^= n;
+	h ^= h >> 32;
+	return (uint32_t)((h * HASH_MUL) >> 32);
+}
+
+/* The @n < 8 bytes at @s, zero-padded (little-endian order). */
+static inline uint64_t
+load_part(const char *s, size_t n)
+{
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(uint8_t)s[i] << (8 * i);
+	return w;
+}
+
+static inline uint64_t
+load_word(const char *s)
+{
+	uint64_t w;
+	memcpy(&w, s, sizeof(w));
+	return w;
+}
+
+static uint32_t
+name_hash(const char *s, size_t n)
+{
+	uint64_t h = HASH_SEED;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		h = hash_word(h, load_word(s + i));
+	h = hash_word(h, load_part(s + i, n - i));
+	return hash_end(h, n);
+}
 
 static struct schema *
 node_new(const char *name, size_t n)
@@ -143,6 +200,7 @@ node_new(const char *name, size_t n)
 	memcpy(s->name, name, n);
 	s->name[n] = '\0';
 	s->name_len = (uint16_t)n;
+	s->hash = name_hash(name, n);
 	return s;
 }
 
@@ -170,33 +228,47 @@ schema_free(struct schema *s)
 	free(s);
 }
 
-static uint32_t
-name_hash(const char *s, size_t n)
+/* @a and @b (@n bytes each) are equal; names are short, memcmp() is not. */
+static inline bool
+bytes_eq(const char *a, const char *b, size_t n)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8)
+		return load_word(a) == load_word(b) && load_word(a + n - 8) == load_word(b + n - 8);
+	if (n >= 4) {
+		uint32_t x0, x1, y0, y1;
+		memcpy(&x0, a, 4);
+		memcpy(&y0, b, 4);
+		memcpy(&x1, a + n - 4, 4);
+		memcpy(&y1, b + n - 4, 4);
+		return x0 == y0 && x1 == y1;
+	}
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+		if (a[i] != b[i])
+			return false;
+	return true;
 }
 
-static bool
-name_eq(const struct schema *s, const char *name, size_t n)
+static inline bool
+name_eq(const struct schema *s, const char *name, size_t n, uint32_t hash)
 {
-	return s->name_len == n && memcmp(s->name, name, n) == 0;
+	return s->hash == hash && s->name_len == n && bytes_eq(s->name, name, n);
 }
 
-static struct schema *
-prop_find(const struct props *p, const char *name, size_t n)
+/* The property @name of @p, whose name_hash() is @hash. */
+HOT struct schema *
+prop_find(const struct props *p, const char *name, size_t n, uint32_t hash)
 {
 	if (p->idx == NULL) {
 		for (uint32_t i = 0; i < p->n; i++)
-			if (name_eq(p->v[i], name, n))
+			if (name_eq(p->v[i], name, n, hash))
 				return p->v[i];
 		return NULL;
 	}
-	for (uint32_t h = name_hash(name, n) & p->mask; p->idx[h]; h = (h + 1) & p->mask) {
+	for (uint32_t h = hash & p->mask; p->idx[h]; h = (h + 1) & p->mask) {
 		struct schema *c = p->v[p->idx[h] - 1];
-		if (name_eq(c, name, n))
+		if (name_eq(c, name, n, hash))
 			return c;
 	}
 	return NULL;
@@ -206,7 +278,7 @@ static void
 idx_put(struct props *p, uint32_t i)
 {
 	const struct schema *c = p->v[i];
-	uint32_t h = name_hash(c->name, c->name_len) & p->mask;
+	uint32_t h = c->hash & p->mask;
 	while (p->idx[h])
 		h = (h + 1) & p->mask;
 	p->idx[h] = i + 1;
@@ -255,32 +327,83 @@ prop_add(struct props *p, struct schema *c)
 struct seg {
 	const char *key; /* property name (raw), unless items */
 	size_t key_len;
-	size_t end; /* offset after the segment */
-	bool items; /* "[]" */
+	size_t end;    /* offset after the segment */
+	uint32_t hash; /* name_hash(key), unless items */
+	bool items;    /* "[]" */
 	bool escaped;
 	bool cut; /* ["... without its end: the path was cut */
 };
 
+#define BYTES(c) (0x0101010101010101ull * (uint8_t)(c))
+
+/* The high bit of each byte of @w that is @c; the lowest one set is exact. */
+static inline uint64_t
+has_byte(uint64_t w, char c)
+{
+	uint64_t x = w ^ BYTES(c);
+	return (x - BYTES(1)) & ~x & BYTES(0x80);
+}
+
+/*
+ * The ".key" segment at @pos: the key ends at the next '.' or '[' or at
+ * @n. Eight bytes at a time, hashing the words as name_hash() does: this
+ * runs for every field.
+ */
+HOT bool
+dot_seg(const char *p, size_t n, size_t pos, struct seg *s)
+{
+	size_t b = pos + 1, e = b;
+	uint64_t h = HASH_SEED;
+	for (;;) {
+		size_t avail = n - e;
+		uint64_t w, stop = 0;
+		if (avail >= 8) {
+			w = load_word(p + e);
+		} else {
+			/* the bytes up to @n, and a stop after them */
+			w = n >= 8 && avail ? load_word(p + n - 8) >> (8 * (8 - avail)) :
+					      load_part(p + e, avail);
+			stop = 0x80ull << (8 * avail);
+		}
+		stop |= has_byte(w, '.') | has_byte(w, '[');
+		if (stop == 0) {
+			h = hash_word(h, w);
+			e += 8;
+			continue;
+		}
+		unsigned j = (unsigned)__builtin_ctzll(stop) / 8;
+		h = hash_word(h, j ? w & (~0ull >> (64 - 8 * j)) : 0);
+		e += j;
+		break;
+	}
+	if (e == b)
+		return false;
+	s->key = p + b;
+	s->key_len = e - b;
+	s->end = e;
+	s->hash = hash_end(h, e - b);
+	s->items = false;
+	s->escaped = false;
+	s->cut = false;
+	return true;
+}
+
 /* The segment at @pos of path @p (pos < n). False when it is not one. */
-static bool
+HOT bool
 next_seg(const char *p, size_t n, size_t pos, struct seg *s)
 {
-	*s = (struct seg){ 0 };
-	if (p[pos] == '.') {
-		size_t e = pos + 1;
-		while (e < n && p[e] != '.' && p[e] != '[')
-			e++;
-		if (e == pos + 1)
-			return false;
-		s->key = p + pos + 1;
-		s->key_len = e - pos - 1;
-		s->end = e;
-		return true;
-	}
+	if (p[pos] == '.')
+		return dot_seg(p, n, pos, s);
 	if (p[pos] != '[' || pos + 1 >= n)
 		return false;
+	s->items = false;
+	s->cut = false;
 	if (p[pos + 1] == ']') {
+		s->key = NULL;
+		s->key_len = 0;
+		s->hash = 0;
 		s->items = true;
+		s->escaped = false;
 		s->end = pos + 2;
 		return true;
 	}
@@ -295,12 +418,14 @@ next_seg(const char *p, size_t n, size_t pos, struct seg *s)
 		} else if (p[q] == '"' && q + 1 < n && p[q + 1] == ']') {
 			s->key_len = q - pos - 2;
 			s->end = q + 2;
+			s->hash = name_hash(s->key, s->key_len);
 			return true;
 		}
 	}
 	s->key_len = n - pos - 2;
 	s->end = n;
 	s->cut = true;
+	s->hash = name_hash(s->key, s->key_len);
 	return true;
 }
 
@@ -310,13 +435,13 @@ next_seg(const char *p, size_t n, size_t pos, struct seg *s)
 
 struct obs {
 	struct schema *root;
+	uint32_t clock; /* root->clock */
 	uint32_t max_fields;
 	uint64_t *capped;
 	schema_change_cb cb;
 	void *user;
 	/* the previous JSON field's nodes, reused for the prefix it shares */
 	const char *prev;
-	size_t prev_len;
 	unsigned prev_n;                    /* segments reusable */
 	size_t end[MAX_DEPTH];              /* end of segment i */
 	struct schema *node[MAX_DEPTH + 1]; /* node[0] root, node[i + 1] after segment i */
@@ -344,16 +469,14 @@ event(struct obs *o, bool new_field, const char *name, size_t n, uint32_t types,
  * sampled). A type bit new to a node seen in earlier calls is reported,
  * under @name (@n bytes) unless @name is NULL.
  */
-static bool
-touch(struct obs *o, struct schema *s, unsigned t, const char *name, size_t n)
+HOT bool
+touch_new(struct obs *o, struct schema *s, unsigned t, const char *name, size_t n)
 {
-	if (s->gen != o->root->clock) {
-		s->gen = o->root->clock;
+	if (s->gen != o->clock) {
+		s->gen = o->clock;
 		s->rec_types = 0;
 		s->seen++;
 	}
-	if (s->rec_types & TBIT(t))
-		return false;
 	s->rec_types |= (uint8_t)TBIT(t);
 	s->tcount[t]++;
 	if (!(s->types & TBIT(t))) {
@@ -363,6 +486,14 @@ touch(struct obs *o, struct schema *s, unsigned t, const char *name, size_t n)
 			event(o, false, name, n, s->types, old);
 	}
 	return true;
+}
+
+HOT bool
+touch(struct obs *o, struct schema *s, unsigned t, const char *name, size_t n)
+{
+	if (s->gen == o->clock && (s->rec_types & TBIT(t)))
+		return false; /* counted in this call already */
+	return touch_new(o, s, t, name, n);
 }
 
 /* Stops treating @s as an enum; @held samples plus @extra are dropped. */
@@ -415,8 +546,21 @@ enum_add(struct schema *s, unsigned type, const char *v, size_t n, uint64_t coun
 	return 0;
 }
 
-/* The field @f lands on @s: its type, format and value. */
+/* The value of @f, a string or integer, for the enum samples of @s. */
 static int
+land_value(struct obs *o, struct schema *s, const struct ar_api_rec *r,
+	   const struct ar_api_field *f)
+{
+	if (!(f->flags & AR_API_F_VALUE) || f->val_len > AR_API_VAL_MAX ||
+	    (size_t)f->val_off + f->val_len > AR_API_REC_ARENA) {
+		enum_give_up(s, &o->root->values_capped, 0);
+		return 0;
+	}
+	return enum_add(s, f->type, r->arena + f->val_off, f->val_len, 1, &o->root->values_capped);
+}
+
+/* The field @f lands on @s: its type, format and value. */
+HOT int
 land(struct obs *o, struct schema *s, const struct ar_api_rec *r, const struct ar_api_field *f,
      const char *name, size_t n)
 {
@@ -428,12 +572,7 @@ land(struct obs *o, struct schema *s, const struct ar_api_rec *r, const struct a
 		return 0;
 	if (s->flags & S_NOT_ENUM)
 		return 0;
-	if (!(f->flags & AR_API_F_VALUE) || f->val_len > AR_API_VAL_MAX ||
-	    (size_t)f->val_off + f->val_len > AR_API_REC_ARENA) {
-		enum_give_up(s, &o->root->values_capped, 0);
-		return 0;
-	}
-	return enum_add(s, f->type, r->arena + f->val_off, f->val_len, 1, &o->root->values_capped);
+	return land_value(o, s, r, f);
 }
 
 /* A new child of @parent, or NULL (*err set to -ENOMEM, or 0 when capped). */
@@ -467,10 +606,11 @@ observe_flat(struct obs *o, const struct ar_api_rec *r, const struct ar_api_fiel
 {
 	const char *name = r->arena + f->name_off;
 	size_t n = f->name_len;
-	struct schema *c = prop_find(&o->root->props, name, n);
+	uint32_t hash = name_hash(name, n);
+	struct schema *c = prop_find(&o->root->props, name, n, hash);
 	bool fresh = false;
 	if (c == NULL) {
-		struct seg sg = { .key = name, .key_len = n };
+		struct seg sg = { .key = name, .key_len = n, .hash = hash };
 		int err;
 		c = child_new(o, o->root, &sg, &err);
 		if (c == NULL)
@@ -499,28 +639,28 @@ observe_json(struct obs *o, const struct ar_api_rec *r, const struct ar_api_fiel
 	if (n == 0 || p[0] != '$')
 		return 0;
 
-	/* reuse the segments shared with the previous field */
+	/*
+	 * Reuse the segments shared with the previous field: each must have
+	 * the same bytes and end where a segment of this path ends.
+	 */
 	unsigned k = 0;
-	if (o->prev) {
-		size_t l = 0, m = n < o->prev_len ? n : o->prev_len;
-		while (l < m && p[l] == o->prev[l])
-			l++;
-		while (k < o->prev_n && o->end[k] <= l &&
-		       (o->end[k] == n || p[o->end[k]] == '.' || p[o->end[k]] == '['))
-			k++;
+	for (size_t from = 1; k < o->prev_n; k++) {
+		size_t e = o->end[k];
+		if (e > n || !bytes_eq(p + from, o->prev + from, e - from) ||
+		    (e < n && p[e] != '.' && p[e] != '['))
+			break;
+		from = e;
 	}
 	struct schema *cur = o->node[k];
 	size_t pos = k ? o->end[k - 1] : 1;
 	bool fresh = false;
 	o->prev = p;
-	o->prev_len = n;
 	o->prev_n = k;
 
 	for (unsigned depth = k;; depth++) {
-		/* cur is the node of p[0, pos) */
-		const char *ename = cur == o->root ? NULL : p;
+		/* cur is the node of p[0, pos), named so in events ("$" for the root) */
 		if (pos == n) {
-			int rc = land(o, cur, r, f, ename ? p : "$", ename ? pos : 1);
+			int rc = land(o, cur, r, f, p, pos);
 			if (fresh)
 				event(o, true, p, pos, cur->types, 0);
 			return rc;
@@ -528,7 +668,7 @@ observe_json(struct obs *o, const struct ar_api_rec *r, const struct ar_api_fiel
 		struct seg sg;
 		if (!next_seg(p, n, pos, &sg))
 			return 0;
-		touch(o, cur, seg_parent_type(&sg), ename ? p : "$", ename ? pos : 1);
+		touch(o, cur, seg_parent_type(&sg), p, pos);
 		if (fresh)
 			event(o, true, p, pos, cur->types, 0);
 		if (depth == MAX_DEPTH) {
@@ -536,7 +676,7 @@ observe_json(struct obs *o, const struct ar_api_rec *r, const struct ar_api_fiel
 			return 0;
 		}
 		struct schema *c =
-			sg.items ? cur->items : prop_find(&cur->props, sg.key, sg.key_len);
+			sg.items ? cur->items : prop_find(&cur->props, sg.key, sg.key_len, sg.hash);
 		fresh = false;
 		if (c == NULL) {
 			int err;
@@ -567,46 +707,105 @@ clock_reset(struct schema *s)
 		clock_reset(s->items);
 }
 
-int
-schema_observe(struct schema *root, const struct ar_api_rec *r, enum ar_api_where where, bool flat,
-	       uint32_t max_fields, uint64_t *capped, schema_change_cb cb, void *user)
+/* The fields at[0, @nf) of @r, or fields[first, first + nf) without @at: one place's. */
+static int
+observe(struct schema *root, const struct ar_api_rec *r, const uint8_t *at, unsigned first,
+	unsigned nf, bool flat, uint32_t max_fields, uint64_t *capped, schema_change_cb cb,
+	void *user)
 {
 	uint64_t no_count = 0;
 	struct obs o;
-	o.root = root;
-	o.max_fields = max_fields;
-	o.capped = capped ? capped : &no_count;
-	o.cb = cb;
-	o.user = user;
-	o.prev = NULL;
-	o.prev_len = 0;
-	o.prev_n = 0;
-	o.node[0] = root;
 
-	unsigned nf = r->n_fields < AR_API_REC_FIELDS ? r->n_fields : AR_API_REC_FIELDS;
-	bool any = flat;
-	for (unsigned i = 0; i < nf && !any; i++)
-		any = r->fields[i].where == where;
-	if (!any)
+	if (!flat && nf == 0)
 		return 0;
 	if (root->clock == UINT32_MAX) {
 		clock_reset(root);
 		root->clock = 0;
 	}
 	root->clock++;
+	o.root = root;
+	o.clock = root->clock;
+	o.max_fields = max_fields;
+	o.capped = capped ? capped : &no_count;
+	o.cb = cb;
+	o.user = user;
+	o.prev = NULL;
+	o.prev_n = 0;
+	o.node[0] = root;
 	if (flat)
 		touch(&o, root, AR_TYPE_OBJECT, NULL, 0);
 
 	for (unsigned i = 0; i < nf; i++) {
-		const struct ar_api_field *f = &r->fields[i];
-		if (f->where != where || f->type >= AR_TYPE_MAX ||
-		    (size_t)f->name_off + f->name_len > AR_API_REC_ARENA)
+		const struct ar_api_field *f = &r->fields[at ? at[i] : first + i];
+		if (f->type >= AR_TYPE_MAX || (size_t)f->name_off + f->name_len > AR_API_REC_ARENA)
 			continue;
 		int rc = flat ? observe_flat(&o, r, f) : observe_json(&o, r, f);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+int
+schema_observe(struct schema *root, const struct ar_api_rec *r, enum ar_api_where where, bool flat,
+	       uint32_t max_fields, uint64_t *capped, schema_change_cb cb, void *user)
+{
+	uint8_t at[AR_API_REC_FIELDS];
+	unsigned nf = r->n_fields < AR_API_REC_FIELDS ? r->n_fields : AR_API_REC_FIELDS, n = 0;
+	for (unsigned i = 0; i < nf; i++)
+		if (r->fields[i].where == where)
+			at[n++] = (uint8_t)i;
+	return observe(root, r, at, 0, n, flat, max_fields, capped, cb, user);
+}
+
+/* Lists the fields by place, for records whose places are not in one run each. */
+static void
+fields_list(const struct ar_api_rec *r, unsigned nf, struct schema_fields *sf)
+{
+	const struct ar_api_field *fs = r->fields;
+	unsigned n[AR_IN_MAX] = { 0 }; /* in registers: stores to sf->at alias nothing here */
+	for (unsigned i = 0; i < nf; i++) {
+		unsigned w = fs[i].where;
+		if (w < AR_IN_MAX)
+			sf->at[w][n[w]++] = (uint8_t)i;
+	}
+	for (unsigned w = 0; w < AR_IN_MAX; w++)
+		sf->n[w] = (uint8_t)n[w];
+	sf->listed = true;
+}
+
+void
+schema_fields_index(const struct ar_api_rec *r, struct schema_fields *sf)
+{
+	const struct ar_api_field *fs = r->fields;
+	unsigned nf = r->n_fields < AR_API_REC_FIELDS ? r->n_fields : AR_API_REC_FIELDS;
+	memset(sf->n, 0, sizeof(sf->n));
+	sf->listed = false;
+	/* the runs of fields of one place; a place met in a second run needs a list */
+	for (unsigned start = 0, i = 0; start < nf; start = i) {
+		unsigned w = fs[start].where;
+		for (i = start + 1; i < nf && fs[i].where == w; i++)
+			;
+		if (w >= AR_IN_MAX)
+			continue;
+		if (sf->n[w]) {
+			fields_list(r, nf, sf);
+			return;
+		}
+		sf->first[w] = (uint8_t)start;
+		sf->n[w] = (uint8_t)(i - start);
+	}
+}
+
+int
+schema_observe_idx(struct schema *root, const struct ar_api_rec *r, const struct schema_fields *sf,
+		   enum ar_api_where where, bool flat, uint32_t max_fields, uint64_t *capped,
+		   schema_change_cb cb, void *user)
+{
+	if ((unsigned)where >= AR_IN_MAX)
+		return schema_observe(root, r, where, flat, max_fields, capped, cb, user);
+	return observe(root, r, sf->listed ? sf->at[where] : NULL, sf->first[where], sf->n[where],
+		       flat, max_fields, capped, cb, user);
 }
 
 /* ------------------------------------------------------------------ */
@@ -618,7 +817,7 @@ static struct schema *
 lookup(struct schema *root, const char *path, size_t n, bool flat)
 {
 	if (flat)
-		return prop_find(&root->props, path, n);
+		return prop_find(&root->props, path, n, name_hash(path, n));
 	if (n == 0 || path[0] != '$')
 		return NULL;
 	struct schema *cur = root;
@@ -626,7 +825,7 @@ lookup(struct schema *root, const char *path, size_t n, bool flat)
 		struct seg sg;
 		if (!next_seg(path, n, pos, &sg))
 			return NULL;
-		cur = sg.items ? cur->items : prop_find(&cur->props, sg.key, sg.key_len);
+		cur = sg.items ? cur->items : prop_find(&cur->props, sg.key, sg.key_len, sg.hash);
 		pos = sg.end;
 	}
 	return cur;
@@ -725,7 +924,7 @@ merge_node(struct schema *d, const struct schema *s, uint64_t *vcap, uint32_t *a
 	int rc = 0;
 	for (uint32_t i = 0; i < s->props.n && rc == 0; i++) {
 		const struct schema *sc = s->props.v[i];
-		struct schema *dc = prop_find(&d->props, sc->name, sc->name_len);
+		struct schema *dc = prop_find(&d->props, sc->name, sc->name_len, sc->hash);
 		if (dc) {
 			uint32_t n = 0;
 			rc = merge_node(dc, sc, vcap, &n);
@@ -1183,7 +1382,8 @@ dec_node(struct rbuf *in, unsigned depth, uint32_t *budget)
 		struct schema *c = dec_node(in, depth + 1, budget);
 		if (c == NULL)
 			goto out_free;
-		if (prop_find(&s->props, c->name, c->name_len) || prop_add(&s->props, c) != 0) {
+		if (prop_find(&s->props, c->name, c->name_len, c->hash) ||
+		    prop_add(&s->props, c) != 0) {
 			schema_free(c);
 			goto out_free;
 		}

@@ -1014,6 +1014,175 @@ test_openapi_sensitive_marks_and_escaped_keys(void **state)
 	schema_free(s);
 }
 
+static void
+assert_same_schema(const struct schema *a, const struct schema *b)
+{
+	assert_same_bytes(a, b);
+	char *x = render(a), *y = render(b);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+}
+
+/* Each place of rec observed twice by scanning and through @sf: same schemas, same events. */
+static void
+assert_index_equals_scanning(const struct schema_fields *sf)
+{
+	struct evlog e1 = { 0 }, e2 = { 0 };
+	for (unsigned w = 0; w < AR_IN_MAX; w++) {
+		bool flat = w < AR_IN_REQ_BODY;
+		struct schema *a = schema_new(), *b = schema_new();
+		for (unsigned k = 0; k < 2; k++) {
+			assert_int_equal(
+				schema_observe(a, &rec, w, flat, 100, NULL, on_change, &e1), 0);
+			assert_int_equal(
+				schema_observe_idx(b, &rec, sf, w, flat, 100, NULL, on_change, &e2),
+				0);
+		}
+		/* a flat place counts calls without fields; a JSON one does not */
+		assert_int_equal(schema_seen(b), w == AR_IN_REQ_BODY ? 0 : 2);
+		assert_same_schema(a, b);
+		schema_free(a);
+		schema_free(b);
+	}
+	/* limit, offset, x-request-id, $.id, $.tags, $.tags[]: once */
+	assert_int_equal(e1.n, 6);
+	assert_int_equal(e2.n, 6);
+	for (unsigned i = 0; i < e1.n; i++)
+		assert_ev(&e2, i, e1.ev[i].new_field, e1.ev[i].name, e1.ev[i].types, e1.ev[i].old);
+	assert_ev(&e2, 1, true, "offset", T(INTEGER), 0);
+	assert_ev(&e2, 5, true, "$.tags[]", T(STRING), 0);
+}
+
+static void
+test_fields_index_by_place_equals_scanning(void **state)
+{
+	(void)state;
+	struct schema_fields sf;
+	/* places interleaved, as a record may hold them: a list per place */
+	rec_start();
+	add(AR_IN_RESP_BODY, "$", AR_TYPE_OBJECT, AR_FMT_NONE, NULL);
+	add(AR_IN_QUERY, "limit", AR_TYPE_INTEGER, AR_FMT_NONE, "20");
+	add(AR_IN_RESP_BODY, "$.id", AR_TYPE_INTEGER, AR_FMT_NONE, "7");
+	add(AR_IN_HEADER, "x-request-id", AR_TYPE_STRING, AR_FMT_UUID, NULL);
+	add(AR_IN_QUERY, "offset", AR_TYPE_INTEGER, AR_FMT_NONE, "40");
+	add(AR_IN_RESP_BODY, "$.tags[]", AR_TYPE_STRING, AR_FMT_NONE, "red");
+	schema_fields_index(&rec, &sf);
+	assert_true(sf.listed);
+	assert_int_equal(sf.n[AR_IN_QUERY], 2);
+	assert_int_equal(sf.at[AR_IN_QUERY][0], 1);
+	assert_int_equal(sf.at[AR_IN_QUERY][1], 4);
+	assert_int_equal(sf.n[AR_IN_HEADER], 1);
+	assert_int_equal(sf.at[AR_IN_HEADER][0], 3);
+	assert_int_equal(sf.n[AR_IN_COOKIE], 0);
+	assert_int_equal(sf.n[AR_IN_REQ_BODY], 0);
+	assert_int_equal(sf.n[AR_IN_RESP_BODY], 3);
+	assert_int_equal(sf.at[AR_IN_RESP_BODY][0], 0);
+	assert_int_equal(sf.at[AR_IN_RESP_BODY][1], 2);
+	assert_int_equal(sf.at[AR_IN_RESP_BODY][2], 5);
+	assert_index_equals_scanning(&sf);
+
+	/* each place in one run, as workers build records: ranges */
+	rec_start();
+	add(AR_IN_QUERY, "limit", AR_TYPE_INTEGER, AR_FMT_NONE, "20");
+	add(AR_IN_QUERY, "offset", AR_TYPE_INTEGER, AR_FMT_NONE, "40");
+	add(AR_IN_HEADER, "x-request-id", AR_TYPE_STRING, AR_FMT_UUID, NULL);
+	add(AR_IN_RESP_BODY, "$", AR_TYPE_OBJECT, AR_FMT_NONE, NULL);
+	add(AR_IN_RESP_BODY, "$.id", AR_TYPE_INTEGER, AR_FMT_NONE, "7");
+	add(AR_IN_RESP_BODY, "$.tags[]", AR_TYPE_STRING, AR_FMT_NONE, "red");
+	schema_fields_index(&rec, &sf);
+	assert_false(sf.listed);
+	assert_int_equal(sf.n[AR_IN_QUERY], 2);
+	assert_int_equal(sf.first[AR_IN_QUERY], 0);
+	assert_int_equal(sf.n[AR_IN_HEADER], 1);
+	assert_int_equal(sf.first[AR_IN_HEADER], 2);
+	assert_int_equal(sf.n[AR_IN_COOKIE], 0);
+	assert_int_equal(sf.n[AR_IN_REQ_BODY], 0);
+	assert_int_equal(sf.n[AR_IN_RESP_BODY], 3);
+	assert_int_equal(sf.first[AR_IN_RESP_BODY], 3);
+	assert_index_equals_scanning(&sf);
+}
+
+static void
+count_seen_twice(void *user, const struct schema_prop *p)
+{
+	unsigned *n = user;
+	assert_int_equal(schema_seen(p->s), 2);
+	assert_true(p->required);
+	(*n)++;
+}
+
+static void
+test_keys_of_every_length_found_again(void **state)
+{
+	(void)state;
+	static const char abc[] = "abcdefghijklmnopqrst";
+	struct schema *s = schema_new();
+	unsigned news = 0;
+	for (unsigned k = 0; k < 2; k++) {
+		rec_start();
+		/* keys of 1 to 20 bytes, at the end of a path and before a '.' or '[' */
+		for (unsigned l = 1; l <= 20; l++) {
+			char path[64];
+			snprintf(path, sizeof(path), "$.%.*s.%.*s", (int)l, abc, (int)l, abc);
+			add(AR_IN_REQ_BODY, path, AR_TYPE_STRING, AR_FMT_NONE, NULL);
+			snprintf(path, sizeof(path), "$.%.*s[]", (int)l, abc);
+			add(AR_IN_REQ_BODY, path, AR_TYPE_INTEGER, AR_FMT_NONE, NULL);
+		}
+		/* names that differ only in their second word, found by the index */
+		for (unsigned i = 0; i < 40; i++) {
+			char path[32];
+			snprintf(path, sizeof(path), "$.field_name_%02u", i);
+			add(AR_IN_REQ_BODY, path, AR_TYPE_BOOLEAN, AR_FMT_NONE, NULL);
+		}
+		assert_int_equal(schema_observe(s, &rec, AR_IN_REQ_BODY, false, 1000, NULL,
+						count_change, &news),
+				 0);
+		/* 20 keys with a property and items each, 40 more: new once */
+		assert_int_equal(news, 100);
+		assert_int_equal(schema_size(s), 100);
+	}
+	unsigned n = 0;
+	schema_foreach_prop(s, count_seen_twice, &n);
+	assert_int_equal(n, 60);
+	/* the lookups of marking take the same paths */
+	schema_mark_sensitive(s, "$.abcdefghijklmnopq.abcdefghijklmnopq", 37, false, "pii", 3);
+	schema_mark_sensitive(s, "$.field_name_39", 15, false, "secret", 6);
+	char *got = render(s);
+	assert_non_null(strstr(got, "\"abcdefghijklmnopq\":{\"oneOf\":[{\"type\":\"object\","
+				    "\"properties\":{\"abcdefghijklmnopq\":{\"type\":\"string\","
+				    "\"x-sensitive\":[\"pii\"]}}"));
+	assert_non_null(strstr(got, "\"field_name_39\":{\"type\":\"boolean\","
+				    "\"x-sensitive\":[\"secret\"]}"));
+	free(got);
+	schema_free(s);
+}
+
+static void
+test_shared_prefix_that_is_not_a_segment(void **state)
+{
+	(void)state;
+	struct schema *s = schema_new();
+	struct evlog ev = { 0 };
+	rec_start();
+	/* "$.abc" is a prefix of "$.abcd" in bytes, not in segments */
+	add_fields(AR_IN_REQ_BODY, "o $.abc\ns $.abc.d\ni $.abcd\na $.abc\ni $.abc[]");
+	assert_int_equal(schema_observe(s, &rec, AR_IN_REQ_BODY, false, 100, NULL, on_change, &ev),
+			 0);
+	assert_int_equal(schema_size(s), 4);
+	/* "$.abc" got its array type in its first call: not a change */
+	assert_int_equal(ev.n, 4);
+	assert_ev(&ev, 0, true, "$.abc", T(OBJECT), 0);
+	assert_ev(&ev, 1, true, "$.abc.d", T(STRING), 0);
+	assert_ev(&ev, 2, true, "$.abcd", T(INTEGER), 0);
+	assert_ev(&ev, 3, true, "$.abc[]", T(INTEGER), 0);
+	assert_json(s, "{\"type\":\"object\",\"properties\":{\"abc\":{\"oneOf\":[{\"type\":"
+		       "\"object\",\"properties\":{\"d\":{\"type\":\"string\"}},\"required\":"
+		       "[\"d\"]},{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}]},"
+		       "\"abcd\":{\"type\":\"integer\"}},\"required\":[\"abc\",\"abcd\"]}");
+	schema_free(s);
+}
+
 int
 main(void)
 {
@@ -1042,6 +1211,9 @@ main(void)
 		cmocka_unit_test(test_openapi_conflicting_types),
 		cmocka_unit_test(test_openapi_enums_only_for_few_values_seen_often),
 		cmocka_unit_test(test_openapi_sensitive_marks_and_escaped_keys),
+		cmocka_unit_test(test_fields_index_by_place_equals_scanning),
+		cmocka_unit_test(test_keys_of_every_length_found_again),
+		cmocka_unit_test(test_shared_prefix_that_is_not_a_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
