@@ -4,18 +4,24 @@
  * worker's per-packet path (decode, flow, reassembly, HTTP, event records),
  * beside the same HTTP streams parsed by libhtp, the parser Suricata uses.
  *
- *   bench_worker CAPTURE [--only ours|libhtp] [--runs N]
+ *   bench_worker CAPTURE [--only ours|libhtp] [--runs N] [--rules PATH]
+ *                [--learn] [--dump-records FILE]
  *
  * Only bench_ours() and bench_libhtp() are timed, and they are the two
  * functions run.sh hands to callgrind's --toggle-collect. Everything they
  * need (mbufs holding every frame, the TCP streams cut into the chunks the
  * reassembler delivered) is prepared before.
+ *
+ * With --learn the worker also builds the discovery record of every
+ * transaction for the learner, which costs what apiradard's workers pay for
+ * it (see the section "Discovery records" below and README-learner.md).
  */
 #include <arpa/inet.h> /* INET6_ADDRSTRLEN */
 #include <errno.h>
 #include <htp/htp.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "ar_api.h"
 #include "ar_core.h"
 #include "ar_export.h"
 #include "ar_flow.h"
@@ -328,6 +335,91 @@ bench_libhtp(const struct streams *s, htp_cfg_t *cfg, struct htp_result *res)
 }
 
 /* ---------------------------------------------------------------- */
+/* Discovery records (--learn, --dump-records)                       */
+/* ---------------------------------------------------------------- */
+
+/*
+ * With --learn the worker gets a learn ring and a pool of api records, as
+ * apiradard gives it, and drain() empties that ring after each burst as the
+ * learner would (without learning: bench_learner measures that side).
+ *
+ * --dump-records FILE writes every record of the first run, for
+ * bench_learner. The format is local to the two benches (host byte order):
+ * a header of 8 magic bytes, the u32 sizeof(struct ar_api_rec) and the u32
+ * offsetof(struct ar_api_rec, hits); then per record its fixed head (the
+ * bytes before hits), hits[n_hits], fields[n_fields] and arena[arena_len].
+ * Dumping happens inside the measured function: a dumping run's rate and
+ * instruction count include the writes.
+ */
+#define LEARN_RING 2048 /* more than the transactions of a burst */
+#define LEARN_POOL (LEARN_RING + 511)
+
+static const char rec_magic[8] = { 'A', 'R', 'A', 'P', 'I', 'R', 'C', '1' };
+
+static struct learn_dump {
+	FILE *f; /* NULL: not dumping */
+	uint64_t n;
+	int error; /* a write failed */
+} dump;
+
+static void
+dump_rec(const struct ar_api_rec *r)
+{
+	size_t head = offsetof(struct ar_api_rec, hits);
+	if (fwrite(r, head, 1, dump.f) != 1 ||
+	    (r->n_hits && fwrite(r->hits, sizeof(r->hits[0]), r->n_hits, dump.f) != r->n_hits) ||
+	    (r->n_fields &&
+	     fwrite(r->fields, sizeof(r->fields[0]), r->n_fields, dump.f) != r->n_fields) ||
+	    (r->arena_len && fwrite(r->arena, r->arena_len, 1, dump.f) != 1)) {
+		dump.error = 1;
+		return;
+	}
+	dump.n++;
+}
+
+static int
+dump_open(const char *path)
+{
+	uint32_t hdr[2] = { sizeof(struct ar_api_rec), offsetof(struct ar_api_rec, hits) };
+	dump.f = fopen(path, "wb");
+	if (dump.f == NULL || fwrite(rec_magic, sizeof(rec_magic), 1, dump.f) != 1 ||
+	    fwrite(hdr, sizeof(hdr), 1, dump.f) != 1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+dump_close(const char *path)
+{
+	if (dump.f == NULL)
+		return 0;
+	int bad = dump.error || ferror(dump.f);
+	if (fclose(dump.f) != 0)
+		bad = 1;
+	dump.f = NULL;
+	if (bad) {
+		fprintf(stderr, "%s: write error\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+drain_learn(struct ard_worker *w)
+{
+	void *objs[64];
+	unsigned n;
+	while ((n = rte_ring_sc_dequeue_burst(w->learn_ring, objs, RTE_DIM(objs), NULL)) > 0) {
+		if (dump.f != NULL)
+			for (unsigned i = 0; i < n; i++)
+				dump_rec(objs[i]);
+		rte_mempool_put_bulk(w->learn_pool, objs, n);
+	}
+}
+
+/* ---------------------------------------------------------------- */
 /* Ours: the worker                                                  */
 /* ---------------------------------------------------------------- */
 
@@ -338,6 +430,8 @@ drain(struct ard_worker *w)
 	unsigned n;
 	while ((n = rte_ring_sc_dequeue_burst(w->ring, objs, RTE_DIM(objs), NULL)) > 0)
 		rte_mempool_put_bulk(w->recs, objs, n);
+	if (w->learn_ring != NULL)
+		drain_learn(w);
 }
 
 #define EXPIRE_EVERY_NS NS_PER_SEC
@@ -427,14 +521,15 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_worker CAPTURE [--only ours|libhtp] [--runs N] [--rules PATH]\n");
+		"usage: bench_worker CAPTURE [--only ours|libhtp] [--runs N] [--rules PATH]\n"
+		"                    [--learn] [--dump-records FILE]\n");
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL, *rules = NULL;
-	int do_ours = 1, do_htp = 1, runs = 3;
+	const char *path = NULL, *rules = NULL, *dump_path = NULL;
+	int do_ours = 1, do_htp = 1, runs = 3, learn = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
@@ -447,6 +542,11 @@ main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc) {
 			rules = argv[++i];
+		} else if (strcmp(argv[i], "--learn") == 0) {
+			learn = 1;
+		} else if (strcmp(argv[i], "--dump-records") == 0 && i + 1 < argc) {
+			dump_path = argv[++i];
+			learn = 1;
 		} else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
 			runs = atoi(argv[++i]);
 			if (runs < 1)
@@ -523,6 +623,8 @@ main(int argc, char **argv)
 		uint32_t rec_size = (uint32_t)(sizeof(struct ar_rec) + 2 * cfg.http.arena_size);
 		rec_size = RTE_ALIGN_CEIL(rec_size, 64);
 		uint64_t mem = (uint64_t)cap.n * (room + 512) + (uint64_t)cfg.ring_size * rec_size;
+		if (learn)
+			mem += (uint64_t)LEARN_POOL * (sizeof(struct ar_api_rec) + 128);
 		mem = RTE_MAX((uint64_t)512, (mem >> 20) + 128);
 		if (eal_start(mem) != 0)
 			return 1;
@@ -539,6 +641,23 @@ main(int argc, char **argv)
 			fprintf(stderr, "mempools (%" PRIu64 " MiB of EAL memory): %s\n", mem,
 				rte_strerror(rte_errno));
 			return 1;
+		}
+		struct rte_ring *learn_ring = NULL;
+		struct rte_mempool *learn_pool = NULL;
+		if (learn) {
+			/* as ard_learner_init() makes them */
+			learn_ring = rte_ring_create("bench_learn", LEARN_RING, SOCKET_ID_ANY,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			learn_pool = rte_mempool_create("bench_api_recs", LEARN_POOL,
+							sizeof(struct ar_api_rec), 256, 0, NULL,
+							NULL, NULL, NULL, SOCKET_ID_ANY, 0);
+			if (learn_ring == NULL || learn_pool == NULL) {
+				fprintf(stderr, "learn ring and pool: %s\n",
+					rte_strerror(rte_errno));
+				return 1;
+			}
+			if (dump_path != NULL && dump_open(dump_path) != 0)
+				return 1;
 		}
 		struct rte_mbuf **pkts = mbufs_load(&cap, mp);
 		if (pkts == NULL) {
@@ -568,6 +687,8 @@ main(int argc, char **argv)
 				return 1;
 			}
 			w.rs = rs;
+			w.learn_ring = learn_ring;
+			w.learn_pool = learn_pool;
 			double t0 = now_s();
 			CALLGRIND_START_INSTRUMENTATION;
 			bench_ours(&w, cap.link_type, pkts, cap.n);
@@ -578,6 +699,9 @@ main(int argc, char **argv)
 			st = w.st;
 			hs = *ar_http_ctx_stats(w.http);
 			ard_worker_fini(&w);
+			/* the first run's records only */
+			if (dump_close(dump_path) != 0)
+				return 1;
 		}
 		ours_tx = hs.tx_done;
 		if (rs != NULL)
@@ -592,9 +716,15 @@ main(int argc, char **argv)
 		       st.events_lost_pool + st.events_lost_ring + st.events_too_big,
 		       hs.tx_incomplete, hs.parse_errors, best, cap.n / best,
 		       (double)hs.tx_done / best);
+		if (learn)
+			printf("ours: learn records %" PRIu64 " lost %" PRIu64 " dumped %" PRIu64
+			       "\n",
+			       st.learn_recs, st.learn_lost_pool + st.learn_lost_ring, dump.n);
 		for (uint32_t i = 0; i < cap.n; i++)
 			rte_pktmbuf_free(pkts[i]);
 		free(pkts);
+		rte_mempool_free(learn_pool);
+		rte_ring_free(learn_ring);
 		rte_mempool_free(recs);
 		rte_mempool_free(mp);
 		rte_eal_cleanup();
