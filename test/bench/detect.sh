@@ -4,11 +4,12 @@
 # The detection benchmark (see README-detect.md): apiradar's engine beside
 # ModSecurity v3 with the OWASP Core Rule Set, on the HttpParams payloads,
 # in one run. Native: recall per class and placement, false-positive rate,
-# requests per second on one core, and modsec_bench's own verdict (at least
-# ModSecurity's recall on every class, at most 0.5 % benign rows flagged,
-# at least 100 times its rate). Then callgrind: instructions per request of
-# each engine's inspection on a subset, whose ratio does not depend on how
-# busy the machine is.
+# requests per second on one core (printed only: wall-clock rates move with
+# the machine's load), and modsec_bench's own verdict (at least
+# ModSecurity's recall on every class, at most 0.5 % benign rows flagged).
+# Then callgrind: instructions per request of each engine's inspection on a
+# subset, whose ratio does not depend on how busy the machine is and must
+# be at least MIN_IR_RATIO.
 #
 #   test/bench/detect.sh [BUILD_DIR]
 #
