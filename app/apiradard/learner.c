@@ -250,6 +250,8 @@ ard_learner_main(void *arg)
 	struct ard_learner *l = arg;
 	void *recs[BURST];
 	uint64_t last_pub = 0;
+	/* packet time of the newest record, and the wall clock when it came */
+	uint64_t pkt_now = 0, pkt_mono = 0;
 	l->next_save_ns = mono_ns() + l->cfg->save_interval_ns;
 	for (;;) {
 		/* read the flag before draining: records enqueued before it are seen */
@@ -272,9 +274,19 @@ ard_learner_main(void *arg)
 			}
 		}
 		l->st.records += got;
-		if (last_ts)
-			ar_api_tick(l->cat, last_ts);
 		uint64_t now = mono_ns();
+		if (last_ts) {
+			pkt_now = last_ts;
+			pkt_mono = now;
+			ar_api_tick(l->cat, last_ts);
+		} else if (!l->cfg->offline && pkt_now) {
+			/*
+			 * Live and idle: packet time goes on with the wall clock, or
+			 * an endpoint nobody calls any more would never be a zombie
+			 * on a link that went quiet.
+			 */
+			ar_api_tick(l->cat, pkt_now + (now - pkt_mono));
+		}
 		if (now >= l->next_save_ns) {
 			save(l);
 			l->next_save_ns = now + l->cfg->save_interval_ns;
