@@ -208,6 +208,10 @@ stats_api(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t)
 	ar_json_kv_u64(j, "fields_capped", a->fields_capped);
 	ar_json_kv_u64(j, "nodes_capped", a->nodes_capped);
 	ar_json_kv_u64(j, "values_capped", a->values_capped);
+	ar_json_kv_u64(j, "statuses_capped", a->statuses_capped);
+	ar_json_kv_u64(j, "ctypes_capped", a->ctypes_capped);
+	ar_json_kv_u64(j, "fields_cut", a->fields_cut);
+	ar_json_kv_u64(j, "hits_cut", a->hits_cut);
 	ar_json_kv_u64(j, "merges", a->merges);
 	ar_json_kv_u64(j, "splits", a->splits);
 	ar_json_kv_u64(j, "events", ls.l.events);

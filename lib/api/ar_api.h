@@ -189,6 +189,7 @@ struct ar_api_rec {
 	uint8_t n_hits;
 	uint16_t n_fields;
 	uint16_t fields_cut; /* fields not recorded (caps) */
+	uint16_t hits_cut;   /* findings not recorded (AR_API_REC_HITS, arena) */
 	uint8_t client[16];
 	uint16_t host_off, host_len;     /* Host, lower-cased, without the port */
 	uint16_t path_off, path_len;     /* raw path, without the query */
@@ -311,11 +312,15 @@ struct ar_api_stats {
 	uint64_t no_host;      /* records without a Host: learnt under the server address */
 	uint64_t sites_capped; /* records of sites beyond max_sites */
 	uint64_t endpoints_capped;
-	uint64_t fields_capped; /* fields beyond max_fields of an endpoint */
-	uint64_t nodes_capped;  /* path segments beyond the tree's caps */
-	uint64_t values_capped; /* enum samples dropped */
-	uint64_t merges;        /* plain-word siblings made a parameter */
-	uint64_t splits;        /* merges undone */
+	uint64_t fields_capped;   /* fields beyond max_fields of an endpoint */
+	uint64_t nodes_capped;    /* path segments beyond the tree's caps */
+	uint64_t values_capped;   /* enum samples dropped */
+	uint64_t statuses_capped; /* status codes beyond an endpoint's table, not kept */
+	uint64_t ctypes_capped;   /* content types beyond an endpoint's table, not kept */
+	uint64_t fields_cut;      /* fields the workers could not record (record caps) */
+	uint64_t hits_cut;        /* findings the workers could not record */
+	uint64_t merges;          /* plain-word siblings made a parameter */
+	uint64_t splits;          /* merges undone */
 	uint64_t events;
 	uint64_t load_errors; /* saved keys that did not decode */
 	uint64_t sites;       /* gauges */

@@ -165,11 +165,8 @@ on_json(void *user, enum ar_field_kind kind, const char *name, size_t nl, const 
 	default:
 		return 0;
 	}
-	/* stop walking once the record is full: the rest would only be counted */
-	if (ar_api_rec_field(x->r, x->where, name, nl, t, f, sample, sample ? vl : 0, 0) ==
-		    -ENOSPC &&
-	    x->r->n_fields == AR_API_REC_FIELDS)
-		return 1;
+	/* a full record still walks on, so every field it misses is counted */
+	ar_api_rec_field(x->r, x->where, name, nl, t, f, sample, sample ? vl : 0, 0);
 	return 0;
 }
 
@@ -468,12 +465,14 @@ void
 ar_api_rec_hit(struct ar_api_rec *r, uint32_t rule_id, bool pii, uint8_t severity,
 	       const char *field, size_t field_len, const char *type, size_t type_len)
 {
-	if (r->n_hits == AR_API_REC_HITS)
+	struct ar_api_hit *h = &r->hits[r->n_hits < AR_API_REC_HITS ? r->n_hits : 0];
+	if (r->n_hits == AR_API_REC_HITS ||
+	    ar_api_rec_str(r, field, field_len, &h->field_off, &h->field_len) < 0 ||
+	    ar_api_rec_str(r, type, type_len, &h->type_off, &h->type_len) < 0) {
+		if (r->hits_cut < UINT16_MAX)
+			r->hits_cut++;
 		return;
-	struct ar_api_hit *h = &r->hits[r->n_hits];
-	if (ar_api_rec_str(r, field, field_len, &h->field_off, &h->field_len) < 0 ||
-	    ar_api_rec_str(r, type, type_len, &h->type_off, &h->type_len) < 0)
-		return;
+	}
 	h->rule_id = rule_id;
 	h->pii = pii;
 	h->severity = severity;

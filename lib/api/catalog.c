@@ -696,15 +696,21 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 	e->auth[r->auth < AR_AUTH_MAX ? r->auth : AR_AUTH_OTHER]++;
 	if (r->auth_name_len && !e->auth_name[0] && r->auth_name_len < sizeof(e->auth_name))
 		memcpy(e->auth_name, r->arena + r->auth_name_off, r->auth_name_len);
+	c->st.fields_cut += r->fields_cut;
+	c->st.hits_cut += r->hits_cut;
 	if (r->req_ct_len) {
 		struct ctype_slot *ct = ctype_slot(e->req_ct, &e->n_req_ct,
 						   r->arena + r->req_ct_off, r->req_ct_len);
 		if (ct)
 			ct->count++;
+		else
+			c->st.ctypes_capped++;
 	}
 	struct status_slot *st = NULL;
 	if (r->flags & AR_API_R_RESPONSE) {
 		st = status_slot(e, r->status);
+		if (st == NULL)
+			c->st.statuses_capped++;
 		if (st) {
 			st->count++;
 			if (r->resp_ct_len) {
@@ -713,6 +719,8 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 						   r->resp_ct_len);
 				if (ct)
 					ct->count++;
+				else
+					c->st.ctypes_capped++;
 			}
 		}
 		e->latency_sum_us += r->latency_us;

@@ -692,6 +692,63 @@ test_openapi_document(void **state)
 	ar_api_catalog_free(c);
 }
 
+static void
+test_caps_are_counted(void **state)
+{
+	(void)state;
+	static struct ev_log log;
+	memset(&log, 0, sizeof(log));
+	struct ar_api_catalog *c = new_catalog(&log);
+	/* 17 status codes: the endpoint keeps 16 */
+	for (int i = 0; i < 17; i++) {
+		struct tx t = { .method = "GET",
+				.target = "/s",
+				.host = "caps.test",
+				.status = (uint16_t)(200 + i),
+				.ts = (uint64_t)(1 + i) * S };
+		learn(c, &t);
+	}
+	assert_int_equal(ar_api_stats(c)->statuses_capped, 1);
+	/* 5 response content types of one status: it keeps 4 */
+	static const char *const cts[] = { "text/plain", "text/html", "text/csv", "image/png",
+					   "image/gif" };
+	for (int i = 0; i < 5; i++) {
+		struct tx t = { .method = "GET",
+				.target = "/c",
+				.host = "caps.test",
+				.status = 200,
+				.resp_ct = cts[i],
+				.ts = (uint64_t)(30 + i) * S };
+		learn(c, &t);
+	}
+	assert_int_equal(ar_api_stats(c)->ctypes_capped, 1);
+	/* 100 members: "$" and 95 of them fit in a record's 96 fields */
+	char body[2048];
+	size_t n = 0;
+	body[n++] = '{';
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "%s\"k%d\":%d", i ? "," : "", i,
+				      i);
+	body[n++] = '}';
+	body[n] = 0;
+	struct tx t = { .method = "POST",
+			.target = "/f",
+			.host = "caps.test",
+			.req_ct = "application/json",
+			.req_body = body,
+			.ts = 40 * S };
+	learn(c, &t);
+	assert_int_equal(ar_api_stats(c)->fields_cut, 5);
+	/* findings beyond AR_API_REC_HITS */
+	static struct ar_api_rec r;
+	ar_api_rec_init(&r);
+	for (int i = 0; i < AR_API_REC_HITS + 1; i++)
+		ar_api_rec_hit(&r, 100 + (uint32_t)i, false, 2, "query:q", 7, "sqli", 4);
+	assert_int_equal(r.n_hits, AR_API_REC_HITS);
+	assert_int_equal(r.hits_cut, 1);
+	ar_api_catalog_free(c);
+}
+
 int
 main(void)
 {
@@ -703,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_spec_shadow_unused_undocumented),
 		cmocka_unit_test(test_save_load_round_trip),
 		cmocka_unit_test(test_openapi_document),
+		cmocka_unit_test(test_caps_are_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
