@@ -609,9 +609,8 @@ vocab_find(const char *s, size_t n)
 	return false;
 }
 
-/* @s ends with the lower-case @suffix, in any case. */
-static bool
-ends_with(const char *s, size_t n, const char *suffix)
+bool
+classify_ends_with(const char *s, size_t n, const char *suffix)
 {
 	size_t k = strlen(suffix);
 
@@ -639,15 +638,15 @@ classify_vocab(const char *s, size_t n)
 		return false;
 	if (vocab_find(s, n))
 		return true;
-	if (ends_with(s, n, "ies")) { /* categories */
+	if (classify_ends_with(s, n, "ies")) { /* categories */
 		memcpy(buf, s, n - 3);
 		buf[n - 3] = 'y';
 		if (vocab_find(buf, n - 2))
 			return true;
 	}
-	if (ends_with(s, n, "es") && vocab_find(s, n - 2)) /* boxes, statuses */
+	if (classify_ends_with(s, n, "es") && vocab_find(s, n - 2)) /* boxes, statuses */
 		return true;
-	return ends_with(s, n, "s") && vocab_find(s, n - 1);
+	return classify_ends_with(s, n, "s") && vocab_find(s, n - 1);
 }
 
 bool

@@ -24,9 +24,13 @@ size_t classify_vocab_list(const char *const **words);
 
 /*
  * True when the word @s should stay a literal beside a parameter: a
- * version, a vocabulary word, or a compound (camelCase, snake_case,
- * kebab-case ...) whose first piece is one: findByStatus, rate_limit.
+ * version, a vocabulary word, or a camelCase or snake_case compound whose
+ * first piece is one: findByStatus, rate_limit. kebab-case compounds are
+ * not (open-telemetry): that is how slugs and repository names are spelt.
  */
 bool classify_literal_like(const char *s, size_t n);
+
+/* True when @s is longer than @suffix (lower-case) and ends with it, in any case. */
+bool classify_ends_with(const char *s, size_t n, const char *suffix);
 
 #endif

@@ -375,35 +375,23 @@ kid_new(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t h, bo
 /* Parameter names                                                     */
 /* ------------------------------------------------------------------ */
 
-/* @s ends with the lower-case @suffix (in any case) and is longer. */
-static bool
-ends_with(const char *s, size_t n, const char *suffix)
-{
-	size_t k = strlen(suffix);
-
-	if (n <= k)
-		return false;
-	for (size_t i = 0; i < k; i++)
-		if ((s[n - k + i] | 0x20) != suffix[i])
-			return false;
-	return true;
-}
-
 /* The singular of the plural @s: its stem length, and whether a 'y' follows. */
 static size_t
 singular(const char *s, size_t n, bool *y)
 {
 	*y = false;
-	if (ends_with(s, n, "ies")) { /* categories */
+	if (classify_ends_with(s, n, "ies")) { /* categories */
 		*y = true;
 		return n - 3;
 	}
-	if (ends_with(s, n, "sses") || ends_with(s, n, "shes") || ends_with(s, n, "ches") ||
-	    ends_with(s, n, "xes") || ends_with(s, n, "uses"))
+	if (classify_ends_with(s, n, "sses") || classify_ends_with(s, n, "shes") ||
+	    classify_ends_with(s, n, "ches") || classify_ends_with(s, n, "xes") ||
+	    classify_ends_with(s, n, "uses"))
 		return n - 2; /* addresses, branches, boxes, statuses */
-	if (ends_with(s, n, "ss") || ends_with(s, n, "us") || ends_with(s, n, "is"))
+	if (classify_ends_with(s, n, "ss") || classify_ends_with(s, n, "us") ||
+	    classify_ends_with(s, n, "is"))
 		return n; /* address, status, analysis */
-	if (ends_with(s, n, "s"))
+	if (classify_ends_with(s, n, "s"))
 		return n - 1;
 	return n;
 }
