@@ -29,6 +29,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/netns.sh
 source "$here/netns.sh"
+# shellcheck source=tools/capture_lib.sh
+source "$here/capture_lib.sh"
+AR_PROG=make-capture.sh
 
 if [ $# -lt 1 ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
 	sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
@@ -52,26 +55,14 @@ srv_seed=${AR_SERVER_SEED:-7}
 limit=${AR_CAPTURE_TIMEOUT:-300}
 outdir=$(cd "$(dirname "$out")" && pwd)
 work=$(mktemp -d "$outdir/.make-capture.XXXXXX")
-srv_pid="" dump_pid=""
-
-# stop_pid SIGNAL PID: signal one of our own children and wait for it, at
-# most 5 s, then SIGKILL it.
-stop_pid() {
-	kill "-$1" "$2" 2>/dev/null || return 0
-	for _ in $(seq 1 50); do
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$2" 2>/dev/null && kill -KILL "$2" 2>/dev/null
-	wait "$2" 2>/dev/null || true
-}
+srv_pid="" ar_dump_pid=""
 
 # Runs on every exit, success or not: stop our processes (by pid), remove
 # the namespaces and the scratch folder.
 cleanup() {
 	local rc=$?
-	[ -z "$dump_pid" ] || stop_pid INT "$dump_pid"
-	[ -z "$srv_pid" ] || stop_pid TERM "$srv_pid"
+	[ -z "$ar_dump_pid" ] || ar_stop_pid INT "$ar_dump_pid"
+	[ -z "$srv_pid" ] || ar_stop_pid TERM "$srv_pid"
 	ar_netns_down
 	rm -rf "$work"
 	if [ $rc -ne 0 ]; then
@@ -90,64 +81,18 @@ ar_netns_up "ar-cap$$"
 ip netns exec "$AR_NS_SRV" python3 "$here/api_server.py" --host "$AR_IP_SRV" \
 	--port "$port" --seed "$srv_seed" --quiet 2>"$work/server.log" &
 srv_pid=$!
-for _ in $(seq 1 100); do
-	if ip netns exec "$AR_NS_SRV" ss -Hltn "sport = :$port" | grep -q .; then
-		break
-	fi
-	kill -0 "$srv_pid" 2>/dev/null || {
-		cat "$work/server.log" >&2
-		echo "make-capture.sh: api_server.py exited" >&2
-		exit 1
-	}
-	sleep 0.1
-done
-ip netns exec "$AR_NS_SRV" ss -Hltn "sport = :$port" | grep -q . || {
-	echo "make-capture.sh: api_server.py does not listen on :$port" >&2
-	exit 1
-}
+ar_wait_listening "$srv_pid" "$port" "$work/server.log" api_server.py
 
-# 2. tcpdump on the client's veth end: whole frames (-s 0), handed over by
-#    the kernel at once (--immediate-mode) and written per packet (-U), no
-#    name look-ups (-n), and no privilege drop (-Z root) so it can write
-#    wherever the caller asked. Ready once it says it is listening (it
-#    opens the capture before saying so).
-ip netns exec "$AR_NS_CLI" tcpdump -i "$AR_IF_CLI" -s 0 -U --immediate-mode -n -Z root \
-	-w "$work/cap.pcap" 2>"$work/tcpdump.log" &
-dump_pid=$!
-for _ in $(seq 1 100); do
-	grep -q 'listening on' "$work/tcpdump.log" 2>/dev/null && break
-	kill -0 "$dump_pid" 2>/dev/null || break
-	sleep 0.1
-done
-grep -q 'listening on' "$work/tcpdump.log" || {
-	cat "$work/tcpdump.log" >&2
-	echo "make-capture.sh: tcpdump did not start" >&2
-	exit 1
-}
+# 2. tcpdump on the client's veth end.
+ar_tcpdump_start "$work/cap.pcap" "$work/tcpdump.log"
 
 # 3. The client, bounded in time.
 ip netns exec "$AR_NS_CLI" timeout "$limit" python3 "$here/api_client.py" \
 	--host "$AR_IP_SRV" --port "$port" --summary "$work/summary.json" "$@"
 
-# 4. Let the last FIN/ACKs pass, then stop tcpdump with SIGINT so it
-#    flushes and closes the file, and check the kernel dropped nothing.
-sleep 0.5
-stop_pid INT "$dump_pid"
-dump_pid=""
-if grep -Eq '^[1-9][0-9]* packets? dropped by kernel' "$work/tcpdump.log"; then
-	cat "$work/tcpdump.log" >&2
-	echo "make-capture.sh: tcpdump dropped packets" >&2
-	exit 1
-fi
-# every packet the filter received is in the file, or the capture is not kept
-captured=$(sed -n 's/^\([0-9]*\) packets\? captured.*/\1/p' "$work/tcpdump.log")
-received=$(sed -n 's/^\([0-9]*\) packets\? received by filter.*/\1/p' "$work/tcpdump.log")
-if [ -z "$captured" ] || [ "$captured" != "$received" ]; then
-	cat "$work/tcpdump.log" >&2
-	echo "make-capture.sh: tcpdump wrote ${captured:-?} of ${received:-?} packets" >&2
-	exit 1
-fi
-stop_pid TERM "$srv_pid"
+# 4. Stop tcpdump and check that the capture is whole.
+ar_tcpdump_stop "$work/tcpdump.log"
+ar_stop_pid TERM "$srv_pid"
 srv_pid=""
 
 # 5. Move the results in place (same file system: atomic).
