@@ -313,8 +313,8 @@ struct ar_api_stats {
 	uint64_t sites_capped; /* records of sites beyond max_sites */
 	uint64_t endpoints_capped;
 	uint64_t fields_capped;   /* fields beyond max_fields of an endpoint */
-	uint64_t nodes_capped;    /* path segments beyond the tree's caps */
-	uint64_t values_capped;   /* enum samples dropped */
+	uint64_t nodes_capped;    /* path segments refused by the trees' caps */
+	uint64_t values_capped;   /* values not tracked: enum samples, path word values */
 	uint64_t statuses_capped; /* status codes beyond an endpoint's table, not kept */
 	uint64_t ctypes_capped;   /* content types beyond an endpoint's table, not kept */
 	uint64_t fields_cut;      /* fields the workers could not record (record caps) */

@@ -664,12 +664,17 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 	}
 	uint64_t client = fnv(FNV_INIT, r->client, sizeof(r->client));
 	const char *path = r->path_len ? r->arena + r->path_off : "/";
+	/* the tree counts its own decisions and caps: add what this route changed */
+	const struct tmpl_stats *ts = tmpl_stats(s->tree);
+	struct tmpl_stats before = *ts;
 	struct tnode *leaf =
 		tmpl_route(s->tree, path, r->path_len ? r->path_len : 1, client, r->ts_ns);
-	if (leaf == NULL) {
-		c->st.nodes_capped++;
+	c->st.merges += ts->merges - before.merges;
+	c->st.splits += ts->splits - before.splits;
+	c->st.nodes_capped += ts->nodes_capped - before.nodes_capped;
+	c->st.values_capped += ts->values_capped - before.values_capped;
+	if (leaf == NULL)
 		return -ENOSPC;
-	}
 	s->dirty = true;
 	void **slot = tnode_endpoint(leaf, r->method);
 	struct endpoint *e = *slot;

@@ -749,6 +749,37 @@ test_caps_are_counted(void **state)
 	ar_api_catalog_free(c);
 }
 
+static void
+test_word_merge_counted_and_endpoints_moved(void **state)
+{
+	(void)state;
+	static struct ev_log log;
+	memset(&log, 0, sizeof(log));
+	struct ar_api_catalog *c = new_catalog(&log);
+	static const char *const names[] = { "mariaholt", "kbrennan", "zoltanv", "ayasato" };
+	char target[64];
+	for (int i = 0; i < 4; i++) {
+		snprintf(target, sizeof(target), "/people/%s", names[i]);
+		struct tx t = { .method = "GET",
+				.target = target,
+				.host = "words.test",
+				.status = 200,
+				.client = (uint8_t)i,
+				.ts = (uint64_t)(1 + i) * S };
+		learn(c, &t);
+	}
+	struct listing l;
+	list(c, &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.lines[0], "words.test GET /people/{peopleId} 4");
+	const struct ar_api_stats *st = ar_api_stats(c);
+	assert_int_equal(st->merges, 1);
+	assert_int_equal(st->splits, 0);
+	assert_int_equal(st->endpoints, 1);
+	assert_int_equal(count_change(&log, AR_API_MERGED), 1);
+	ar_api_catalog_free(c);
+}
+
 int
 main(void)
 {
@@ -761,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_save_load_round_trip),
 		cmocka_unit_test(test_openapi_document),
 		cmocka_unit_test(test_caps_are_counted),
+		cmocka_unit_test(test_word_merge_counted_and_endpoints_moved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
