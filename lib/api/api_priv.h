@@ -16,6 +16,32 @@
 #include "ar_api.h"
 
 /* ------------------------------------------------------------------ */
+/* Small shared helpers                                                */
+/* ------------------------------------------------------------------ */
+
+#define API_FNV_INIT 14695981039346656037ull
+
+/* 64-bit FNV-1a of @n bytes, going on from @h (API_FNV_INIT to start). */
+static inline uint64_t
+api_fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The longest decoded string api_pct_decode() takes. */
+#define API_DECODE_MAX 256
+
+/*
+ * Percent-decodes @s (and '+' as a space when @plus) into @out with
+ * lib/match's ar_norm(). Returns the decoded length, or SIZE_MAX when it
+ * is longer than @cap (at most API_DECODE_MAX). Any thread.
+ */
+size_t api_pct_decode(const char *s, size_t n, char *out, size_t cap, bool plus);
+
+/* ------------------------------------------------------------------ */
 /* Byte codec: little-endian, varints, length-prefixed strings          */
 /* ------------------------------------------------------------------ */
 

@@ -14,35 +14,20 @@
 
 #include "api_priv.h"
 
-static uint64_t
-fnv(const void *p, size_t n)
+size_t
+api_pct_decode(const char *s, size_t n, char *out, size_t cap, bool plus)
 {
-	const uint8_t *s = p;
-	uint64_t h = 14695981039346656037ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ull;
-	return h ? h : 1;
-}
-
-/* Percent-decodes @s into @out (cap bytes); returns the length or SIZE_MAX when too long. */
-static size_t
-pct_decode(const char *s, size_t n, char *out, size_t cap, bool plus)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (k == cap)
-			return SIZE_MAX;
-		char c = s[i];
-		if (c == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-		    isxdigit((unsigned char)s[i + 2])) {
-			char hx[3] = { s[i + 1], s[i + 2], 0 };
-			c = (char)strtol(hx, NULL, 16);
-			i += 2;
-		} else if (c == '+' && plus) {
-			c = ' ';
-		}
-		out[k++] = c;
-	}
+	unsigned flags = AR_NORM_URL | (plus ? AR_NORM_PLUS : 0);
+	if (n <= cap) /* decoding never lengthens: it fits */
+		return ar_norm((const uint8_t *)s, n, (uint8_t *)out, cap, flags);
+	/* a decoded byte takes at most three: longer input cannot fit */
+	uint8_t tmp[3 * API_DECODE_MAX];
+	if (cap > API_DECODE_MAX || n > 3 * cap)
+		return SIZE_MAX;
+	size_t k = ar_norm((const uint8_t *)s, n, tmp, sizeof(tmp), flags);
+	if (k > cap)
+		return SIZE_MAX;
+	memcpy(out, tmp, k);
 	return k;
 }
 
@@ -82,13 +67,13 @@ text_field(struct ar_api_rec *r, enum ar_api_where where, const char *name, size
 	   const char *val, size_t vl, uint8_t flags)
 {
 	char nbuf[128], vbuf[128];
-	size_t dn = pct_decode(name, nl, nbuf, sizeof(nbuf), true);
+	size_t dn = api_pct_decode(name, nl, nbuf, sizeof(nbuf), true);
 	if (dn == SIZE_MAX || dn == 0) {
 		r->fields_cut++;
 		r->flags |= AR_API_R_CUT;
 		return;
 	}
-	size_t dv = pct_decode(val, vl, vbuf, sizeof(vbuf), true);
+	size_t dv = api_pct_decode(val, vl, vbuf, sizeof(vbuf), true);
 	enum ar_api_type t = AR_TYPE_STRING;
 	enum ar_api_fmt f = AR_FMT_NONE;
 	const char *sample = NULL;
@@ -257,7 +242,8 @@ set_auth(struct ar_api_rec *r, enum ar_api_auth a, const char *name, size_t nl, 
 	if (r->auth != AR_AUTH_NONE)
 		return; /* the first, strongest, one found wins (Authorization is first) */
 	r->auth = (uint8_t)a;
-	r->ident = fnv(cred, cl);
+	uint64_t h = api_fnv(API_FNV_INIT, cred, cl);
+	r->ident = h ? h : 1; /* 0 is "unknown" */
 	if (name)
 		ar_api_rec_str(r, name, nl, &r->auth_name_off, &r->auth_name_len);
 }

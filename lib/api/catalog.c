@@ -27,17 +27,6 @@ const char *const ar_api_cf_names[AR_API_CF_MAX] = { "sites", "endpoints" };
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *s = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ull;
-	return h;
-}
-
-#define FNV_INIT 14695981039346656037ull
-
 static char *
 dupn(const char *s, size_t n)
 {
@@ -53,18 +42,18 @@ dupn(const char *s, size_t n)
 static uint64_t
 endpoint_id(const char *site, unsigned method, const char *tmpl)
 {
-	uint64_t h = fnv(FNV_INIT, site, strlen(site) + 1);
+	uint64_t h = api_fnv(API_FNV_INIT, site, strlen(site) + 1);
 	uint8_t m = (uint8_t)method;
-	h = fnv(h, &m, 1);
+	h = api_fnv(h, &m, 1);
 	bool in_param = false;
 	for (const char *p = tmpl; *p; p++) {
 		if (*p == '{') {
 			in_param = true;
-			h = fnv(h, "{}", 2);
+			h = api_fnv(h, "{}", 2);
 		} else if (*p == '}') {
 			in_param = false;
 		} else if (!in_param) {
-			h = fnv(h, p, 1);
+			h = api_fnv(h, p, 1);
 		}
 	}
 	return h ? h : 1;
@@ -655,14 +644,14 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 		host = "(no host)";
 		hl = strlen(host);
 	}
-	uint64_t h = fnv(FNV_INIT, host, hl);
+	uint64_t h = api_fnv(API_FNV_INIT, host, hl);
 	struct site *s = site_find(c, host, hl, h);
 	if (s == NULL) {
 		s = site_add(c, host, hl, h, NULL);
 		if (s == NULL)
 			return -ENOSPC;
 	}
-	uint64_t client = fnv(FNV_INIT, r->client, sizeof(r->client));
+	uint64_t client = api_fnv(API_FNV_INIT, r->client, sizeof(r->client));
 	const char *path = r->path_len ? r->arena + r->path_off : "/";
 	/* the tree counts its own decisions and caps: add what this route changed */
 	const struct tmpl_stats *ts = tmpl_stats(s->tree);
@@ -841,14 +830,14 @@ struct site *
 catalog_site(const struct ar_api_catalog *c, const char *name)
 {
 	size_t n = strlen(name);
-	return site_find(c, name, n, fnv(FNV_INIT, name, n));
+	return site_find(c, name, n, api_fnv(API_FNV_INIT, name, n));
 }
 
 struct site *
 catalog_site_add(struct ar_api_catalog *c, const char *name)
 {
 	size_t n = strlen(name);
-	uint64_t h = fnv(FNV_INIT, name, n);
+	uint64_t h = api_fnv(API_FNV_INIT, name, n);
 	struct site *s = site_find(c, name, n, h);
 	return s ? s : site_add(c, name, n, h, NULL);
 }
@@ -991,7 +980,7 @@ load_endpoint(struct ar_api_catalog *c, const char *key, size_t klen, const uint
 	if (t == NULL)
 		return -EINVAL;
 	struct site *s =
-		site_find(c, key, (size_t)(m - key), fnv(FNV_INIT, key, (size_t)(m - key)));
+		site_find(c, key, (size_t)(m - key), api_fnv(API_FNV_INIT, key, (size_t)(m - key)));
 	unsigned method = ar_api_method_parse(m + 1, (size_t)(t - m - 1));
 	size_t tl = klen - (size_t)(t + 1 - key);
 	char tmpl[AR_API_TEMPLATE_MAX];
@@ -1074,7 +1063,7 @@ ar_api_load(struct ar_api_catalog *c, unsigned cf, const void *key, size_t klen,
 		struct rbuf b = { .p = val, .len = vlen };
 		if (klen == 0 || rbuf_u8(&b) != SITE_FORMAT)
 			goto out;
-		uint64_t h = fnv(FNV_INIT, key, klen);
+		uint64_t h = api_fnv(API_FNV_INIT, key, klen);
 		if (site_find(c, key, klen, h))
 			goto out;
 		struct tmpl *t = tmpl_decode(&hooks, c, c->p.max_nodes, b.p + b.off, b.len - b.off);

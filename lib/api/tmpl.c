@@ -153,18 +153,6 @@ is_alpha(unsigned char c)
 }
 
 static inline bool
-is_hex(unsigned char c)
-{
-	return is_digit(c) || (unsigned)((c | 0x20) - 'a') < 6;
-}
-
-static inline unsigned
-hex_val(unsigned char c)
-{
-	return is_digit(c) ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
-}
-
-static inline bool
 merged(const struct tnode *n)
 {
 	return n->param != NULL && (n->param->flags & TN_WORDS);
@@ -883,22 +871,8 @@ route_param(struct tmpl *t, struct tnode *p, enum ar_api_seg cls)
 static size_t
 seg_decode(const char *s, size_t n, char *buf)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%' && n - i > 2 && is_hex((unsigned char)s[i + 1]) &&
-		    is_hex((unsigned char)s[i + 2])) {
-			c = (char)(hex_val((unsigned char)s[i + 1]) << 4 |
-				   hex_val((unsigned char)s[i + 2]));
-			i += 2;
-		}
-		if (o == SEG_MAX)
-			return SEG_MAX + 1;
-		buf[o++] = c;
-	}
-	return o;
+	size_t k = api_pct_decode(s, n, buf, SEG_MAX, false);
+	return k == SIZE_MAX ? SEG_MAX + 1 : k;
 }
 
 struct tnode *

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "api_priv.h"
 #include "ar_api.h"
 #include "ar_core.h"
 
@@ -780,11 +781,33 @@ test_word_merge_counted_and_endpoints_moved(void **state)
 	ar_api_catalog_free(c);
 }
 
+static void
+test_percent_decoding_and_its_cap(void **state)
+{
+	(void)state;
+	char out[API_DECODE_MAX], in[3 * API_DECODE_MAX + 4];
+	assert_int_equal(api_pct_decode("a%41+b%2B", 9, out, 16, true), 5);
+	assert_memory_equal(out, "aA b+", 5);
+	assert_int_equal(api_pct_decode("a%41+b%zz", 9, out, 16, false), 7);
+	assert_memory_equal(out, "aA+b%zz", 7);
+	/* 128 escapes are 384 bytes that decode to 128: they fit, one more does not */
+	for (int i = 0; i < 129; i++)
+		memcpy(in + 3 * i, "%41", 3);
+	assert_int_equal(api_pct_decode(in, 384, out, 128, false), 128);
+	assert_int_equal(out[0], 'A');
+	assert_int_equal(out[127], 'A');
+	assert_int_equal(api_pct_decode(in, 387, out, 128, false), SIZE_MAX);
+	memset(in, 'a', 300);
+	assert_int_equal(api_pct_decode(in, 300, out, 256, false), SIZE_MAX);
+	assert_int_equal(api_pct_decode(in, 256, out, 256, false), 256);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_from_transaction),
+		cmocka_unit_test(test_percent_decoding_and_its_cap),
 		cmocka_unit_test(test_record_api_key_header_and_absolute_target),
 		cmocka_unit_test(test_endpoints_and_events),
 		cmocka_unit_test(test_owner_and_zombie),
