@@ -4,6 +4,21 @@
 # server namespace, tcpdump on the client's veth end, and the checks that
 # a capture is whole. Messages start with $AR_PROG (the script's name).
 
+# ar_capture_cleanup: the EXIT trap of a capture maker. Stops the server
+# ($srv_pid) and tcpdump ($ar_dump_pid) if they run, removes the namespaces
+# and the scratch folder ($work), and says so when the script failed.
+ar_capture_cleanup() {
+	local rc=$?
+	[ -z "${ar_dump_pid:-}" ] || ar_stop_pid INT "$ar_dump_pid"
+	[ -z "${srv_pid:-}" ] || ar_stop_pid TERM "$srv_pid"
+	ar_netns_down
+	rm -rf "$work"
+	if [ $rc -ne 0 ]; then
+		echo "$AR_PROG: failed (exit $rc)" >&2
+	fi
+	exit $rc
+}
+
 # ar_stop_pid SIGNAL PID: signal one of our own children and wait for it,
 # at most 5 s, then SIGKILL it.
 ar_stop_pid() {

@@ -57,20 +57,9 @@ outdir=$(cd "$(dirname "$out")" && pwd)
 work=$(mktemp -d "$outdir/.make-capture.XXXXXX")
 srv_pid="" ar_dump_pid=""
 
-# Runs on every exit, success or not: stop our processes (by pid), remove
-# the namespaces and the scratch folder.
-cleanup() {
-	local rc=$?
-	[ -z "$ar_dump_pid" ] || ar_stop_pid INT "$ar_dump_pid"
-	[ -z "$srv_pid" ] || ar_stop_pid TERM "$srv_pid"
-	ar_netns_down
-	rm -rf "$work"
-	if [ $rc -ne 0 ]; then
-		echo "make-capture.sh: failed (exit $rc)" >&2
-	fi
-	exit $rc
-}
-trap cleanup EXIT
+# On every exit, success or not: stop our processes, remove the
+# namespaces and the scratch folder.
+trap ar_capture_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # $$ keeps concurrent runs apart; namespace names stay short.

@@ -210,7 +210,7 @@ int schema_merge(struct schema *dst, const struct schema *src);
 
 /* How many observations @s has had (documents, or parameter occurrences). */
 uint64_t schema_seen(const struct schema *s);
-/* Number of nodes in @s (for the max_fields cap). */
+/* Number of nodes under @s, itself not counted (what max_fields caps). */
 uint32_t schema_size(const struct schema *s);
 /* Enum samples and sensitive types dropped by the per-node caps of root @s (not persisted). */
 uint64_t schema_values_capped(const struct schema *s);
@@ -248,7 +248,10 @@ struct doc *doc_new(void);
 void doc_free(struct doc *d);
 struct dnode *doc_root(struct doc *d); /* a map */
 
-/* Adds to map @parent under @key, or appends to sequence @parent (key NULL). */
+/*
+ * Adds to map @parent under @key (replacing the value of a key already
+ * there, in its place), or appends to sequence @parent (key NULL).
+ */
 struct dnode *doc_map(struct doc *d, struct dnode *parent, const char *key);
 struct dnode *doc_seq(struct doc *d, struct dnode *parent, const char *key);
 void doc_str(struct doc *d, struct dnode *parent, const char *key, const char *s, size_t n);
