@@ -210,7 +210,7 @@ stats_api(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t)
 	ar_json_kv_u64(j, "values_capped", a->values_capped);
 	ar_json_kv_u64(j, "statuses_capped", a->statuses_capped);
 	ar_json_kv_u64(j, "ctypes_capped", a->ctypes_capped);
-	ar_json_kv_u64(j, "fields_cut", a->fields_cut);
+	ar_json_kv_u64(j, "records_cut", a->records_cut);
 	ar_json_kv_u64(j, "hits_cut", a->hits_cut);
 	ar_json_kv_u64(j, "merges", a->merges);
 	ar_json_kv_u64(j, "splits", a->splits);

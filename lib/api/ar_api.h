@@ -317,7 +317,7 @@ struct ar_api_stats {
 	uint64_t values_capped;   /* values not tracked: enum samples, path word values */
 	uint64_t statuses_capped; /* status codes beyond an endpoint's table, not kept */
 	uint64_t ctypes_capped;   /* content types beyond an endpoint's table, not kept */
-	uint64_t fields_cut;      /* fields the workers could not record (record caps) */
+	uint64_t records_cut;     /* records that could not hold all their fields */
 	uint64_t hits_cut;        /* findings the workers could not record */
 	uint64_t merges;          /* plain-word siblings made a parameter */
 	uint64_t splits;          /* merges undone */

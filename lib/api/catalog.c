@@ -690,7 +690,7 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 	e->auth[r->auth < AR_AUTH_MAX ? r->auth : AR_AUTH_OTHER]++;
 	if (r->auth_name_len && !e->auth_name[0] && r->auth_name_len < sizeof(e->auth_name))
 		memcpy(e->auth_name, r->arena + r->auth_name_off, r->auth_name_len);
-	c->st.fields_cut += r->fields_cut;
+	c->st.records_cut += r->fields_cut != 0;
 	c->st.hits_cut += r->hits_cut;
 	if (r->req_ct_len) {
 		struct ctype_slot *ct = ctype_slot(e->req_ct, &e->n_req_ct,
