@@ -172,29 +172,10 @@ ard_learner_snapshot(struct ard_learner *l, struct ard_lsnap *out)
 }
 
 int
-ard_learner_init(struct ard_learner *l, const struct ard_config *cfg, unsigned n_workers,
-		 struct rte_mempool *out_pool, uint32_t out_rec_size, char *err, size_t errlen)
+ard_learner_open(struct ard_learner *l, const struct ard_config *cfg, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
 	l->cfg = cfg;
-	l->n_workers = n_workers;
-	l->out_pool = out_pool;
-	l->out_rec_size = out_rec_size;
-	char name[RTE_RING_NAMESIZE];
-	for (unsigned i = 0; i < n_workers; i++) {
-		snprintf(name, sizeof(name), "ar_learn%u", i);
-		l->in[i] = rte_ring_create(name, cfg->learn_ring, SOCKET_ID_ANY,
-					   RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-		if (l->in[i] == NULL)
-			goto out_nomem;
-	}
-	l->out = rte_ring_create("ar_api_events", 4096, SOCKET_ID_ANY,
-				 RING_F_SP_ENQ | RING_F_SC_DEQ);
-	l->pool = rte_mempool_create("ar_api_recs", cfg->learn_ring * n_workers + 1024,
-				     sizeof(struct ar_api_rec), 256, 0, NULL, NULL, NULL, NULL,
-				     SOCKET_ID_ANY, 0);
-	if (l->out == NULL || l->pool == NULL)
-		goto out_nomem;
 	struct ar_api_params p = cfg->api;
 	p.on_event = on_event;
 	p.user = l;
@@ -236,10 +217,39 @@ ard_learner_init(struct ard_learner *l, const struct ard_config *cfg, unsigned n
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+out_nomem:
+	snprintf(err, errlen, "learner: cannot allocate its catalog: %s", strerror(ENOMEM));
+	return -ENOMEM;
+}
+
+int
+ard_learner_start(struct ard_learner *l, unsigned n_workers, struct rte_mempool *out_pool,
+		  uint32_t out_rec_size, char *err, size_t errlen)
+{
+	const struct ard_config *cfg = l->cfg;
+	l->n_workers = n_workers;
+	l->out_pool = out_pool;
+	l->out_rec_size = out_rec_size;
+	char name[RTE_RING_NAMESIZE];
+	for (unsigned i = 0; i < n_workers; i++) {
+		snprintf(name, sizeof(name), "ar_learn%u", i);
+		l->in[i] = rte_ring_create(name, cfg->learn_ring, SOCKET_ID_ANY,
+					   RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (l->in[i] == NULL)
+			goto out_nomem;
+	}
+	l->out = rte_ring_create("ar_api_events", 4096, SOCKET_ID_ANY,
+				 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	l->pool = rte_mempool_create("ar_api_recs", cfg->learn_ring * n_workers + 1024,
+				     sizeof(struct ar_api_rec), 256, 0, NULL, NULL, NULL, NULL,
+				     SOCKET_ID_ANY, 0);
+	if (l->out == NULL || l->pool == NULL)
+		goto out_nomem;
 	publish(l);
 	return 0;
 out_nomem:
-	snprintf(err, errlen, "learner: cannot allocate its rings and tables: %s",
+	snprintf(err, errlen, "learner: cannot allocate its rings: %s",
 		 rte_strerror(rte_errno ? rte_errno : ENOMEM));
 	return -ENOMEM;
 }

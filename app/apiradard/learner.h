@@ -67,12 +67,20 @@ struct ard_learner {
 } __rte_cache_aligned;
 
 /*
- * Creates the rings, the record pool and the catalog, opens the store and
- * loads it, and gives the catalog its owners and specs. Returns 0, or
- * -errno with the reason in @err. Main thread, after the EAL started.
+ * Creates the catalog, opens the store and loads it, and gives the catalog
+ * its owners and specs. Uses no DPDK memory, so that a state directory or a
+ * spec that is wrong is a start-up error before the EAL starts. Returns 0,
+ * or -errno with the reason in @err; ard_learner_fini() frees what was made
+ * either way. Main thread.
  */
-int ard_learner_init(struct ard_learner *l, const struct ard_config *cfg, unsigned n_workers,
-		     struct rte_mempool *out_pool, uint32_t out_rec_size, char *err, size_t errlen);
+int ard_learner_open(struct ard_learner *l, const struct ard_config *cfg, char *err, size_t errlen);
+
+/*
+ * Creates the workers' rings and the record pool. Returns 0, or -errno with
+ * the reason in @err. Main thread, after the EAL started.
+ */
+int ard_learner_start(struct ard_learner *l, unsigned n_workers, struct rte_mempool *out_pool,
+		      uint32_t out_rec_size, char *err, size_t errlen);
 
 /* Lcore entry: learns until the workers are done and the rings are empty. */
 int ard_learner_main(void *arg);

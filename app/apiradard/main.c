@@ -441,7 +441,20 @@ main(int argc, char **argv)
 		snprintf(detect_note, sizeof(detect_note), "off (%s)",
 			 cfg.detect ? "no rules: detect.rules or -R" : "disabled");
 
+	/* the catalog, its store and its specs: errors there are start-up errors too */
+	if (cfg.learn) {
+		learner_up = true;
+		if (ard_learner_open(&learner, &cfg, err, sizeof(err)) != 0) {
+			AR_ERR("%s", err);
+			ard_learner_fini(&learner);
+			ard_detect_fini(&detect);
+			return 2;
+		}
+	}
+
 	if (eal_start(&cfg, o.verbose, argv[0]) != 0) {
+		if (learner_up)
+			ard_learner_fini(&learner);
 		ard_detect_fini(&detect);
 		return 1;
 	}
@@ -502,14 +515,11 @@ main(int argc, char **argv)
 				(struct ard_rxq){ .port_idx = (uint16_t)i, .queue = q };
 		}
 	rc = 1;
-	if (cfg.learn) {
-		if (ard_learner_init(&learner, &cfg, n_workers, recs, rec_size, err, sizeof(err)) !=
-		    0) {
+	if (learner_up) {
+		if (ard_learner_start(&learner, n_workers, recs, rec_size, err, sizeof(err)) != 0) {
 			AR_ERR("%s", err);
-			ard_learner_fini(&learner);
 			goto out_workers;
 		}
-		learner_up = true;
 		for (unsigned w = 0; w < n_workers; w++) {
 			workers[w].learn_ring = learner.in[w];
 			workers[w].learn_pool = learner.pool;
@@ -567,14 +577,14 @@ main(int argc, char **argv)
 	rc = out.write_errors ? 1 : 0;
 
 out_workers:
-	if (learner_up)
-		ard_learner_fini(&learner);
 	for (unsigned w = 0; w < n_workers; w++)
 		ard_worker_fini(&workers[w]);
 out_ports:
 	for (unsigned i = 0; i < opened; i++)
 		ar_port_close(&cfg.ports[i]);
 out_eal:
+	if (learner_up)
+		ard_learner_fini(&learner);
 	rte_mempool_free(recs);
 	rte_mempool_free(mbufs);
 	rte_eal_cleanup();

@@ -42,7 +42,8 @@ struct ar_store_stats {
  * Opens (or creates) the store in @p->dir, creating the families it lacks.
  * Families of the store that @p does not name are opened too and left
  * alone. Returns NULL and sets errno on failure, with "store <dir>: <why>"
- * in @err (@errlen bytes; RocksDB's own message when it refused).
+ * in @err (@errlen bytes; RocksDB's own message when it refused). A store
+ * that another handle or process holds fails with EBUSY.
  */
 struct ar_store *ar_store_open(const struct ar_store_params *p, char *err, size_t errlen);
 

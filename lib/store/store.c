@@ -269,7 +269,13 @@ open_db(struct ar_store *s, const struct ar_store_params *p, int compression, ch
 	if (rerr != NULL) {
 		/* Compression that the library lacks is refused at open: say so. */
 		rc = strstr(rerr, "not linked") != NULL ? -EINVAL : -EIO;
-		set_err(err, errlen, p->dir, "%s", rerr);
+		/* A store has one owner: a second daemon on it is the usual cause. */
+		if (strstr(rerr, "/LOCK") != NULL) {
+			rc = -EBUSY;
+			set_err(err, errlen, p->dir, "in use by another process (%s)", rerr);
+		} else {
+			set_err(err, errlen, p->dir, "%s", rerr);
+		}
 		rocksdb_free(rerr);
 		s->db = NULL;
 		goto out;

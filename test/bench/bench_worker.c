@@ -645,7 +645,7 @@ main(int argc, char **argv)
 		struct rte_ring *learn_ring = NULL;
 		struct rte_mempool *learn_pool = NULL;
 		if (learn) {
-			/* as ard_learner_init() makes them */
+			/* as ard_learner_start() makes them */
 			learn_ring = rte_ring_create("bench_learn", LEARN_RING, SOCKET_ID_ANY,
 						     RING_F_SP_ENQ | RING_F_SC_DEQ);
 			learn_pool = rte_mempool_create("bench_api_recs", LEARN_POOL,

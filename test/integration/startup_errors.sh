@@ -46,7 +46,8 @@ expect 2 "^apiradard: error: .*: No such file" -- -c "$tmp/none.yaml"
 
 printf 'capture:\n  ports:\n    - device: net_af_packet9,iface=ar-no-such-if\noutput:\n  dir: %s\n' \
 	"$tmp" >"$tmp/c5.yaml"
-expect 1 "^apiradard: error: port \`net_af_packet9\` does not exist" -- -c "$tmp/c5.yaml"
+# (without discovery: a live run would open its state directory first and say so)
+expect 1 "^apiradard: error: port \`net_af_packet9\` does not exist" -- -c "$tmp/c5.yaml" --no-learn
 
 # rules are compiled before anything else starts
 cap=$(dirname "$0")/../data/api-demo.pcap
@@ -79,11 +80,28 @@ printf 'api:\n  owners:\n    - host: shop.example.com\n' >"$tmp/a2.yaml"
 expect 2 "^apiradard: error: $tmp/a2.yaml:3: an owner needs a \`unit\` or a \`contact\`" \
 	-- -r "$cap" -c "$tmp/a2.yaml"
 expect 2 "^apiradard: error: --openapi-format \`xml\`: json or yaml" -- -r "$cap" --openapi-format xml
-expect 1 "^apiradard: error: store /proc/apiradar: cannot create the directory" \
+expect 2 "^apiradard: error: store /proc/apiradar: cannot create the directory" \
 	-- -r "$cap" --no-detect --data-dir /proc/apiradar
+# a state directory that another daemon holds (its RocksDB lock is a POSIX
+# record lock, which python takes the same way)
+"$bin" -r "$cap" --no-detect --data-dir "$tmp/state" -l "$tmp" >/dev/null 2>&1
+/usr/bin/python3 - "$tmp/state/LOCK" "$bin" "$cap" "$tmp" <<'PY' || fail=1
+import fcntl, subprocess, sys
+lock, bin_, cap, tmp = sys.argv[1:]
+with open(lock, "r+") as f:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    r = subprocess.run([bin_, "-r", cap, "--no-detect", "--data-dir", tmp + "/state", "-l", tmp],
+                       capture_output=True, text=True)
+want = "apiradard: error: store %s/state: in use by another process (" % tmp
+lines = r.stderr.splitlines()
+if r.returncode != 2 or len(lines) != 1 or not lines[0].startswith(want):
+    print("FAIL: a held state directory: exit %d, stderr: %r" % (r.returncode, r.stderr))
+    sys.exit(1)
+print("ok: a held state directory: " + lines[0])
+PY
 printf 'a: 1\n' >"$tmp/notspec.yaml"
 printf 'api:\n  specs:\n    - host: shop.example.com\n      file: notspec.yaml\n' >"$tmp/a3.yaml"
-expect 1 "^apiradard: error: $tmp/notspec.yaml: not an OpenAPI 3 document" \
+expect 2 "^apiradard: error: $tmp/notspec.yaml: not an OpenAPI 3 document" \
 	-- -r "$cap" --no-detect -c "$tmp/a3.yaml"
 
 exit $fail

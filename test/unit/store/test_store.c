@@ -433,8 +433,8 @@ test_bad_directories_give_clear_errors(void **state)
 	assert_non_null(s);
 	s2 = ar_store_open(&p, err, sizeof(err));
 	assert_null(s2);
-	assert_int_equal(errno, EIO);
-	snprintf(want, sizeof(want), "store %s: IO error: lock ", p.dir);
+	assert_int_equal(errno, EBUSY);
+	snprintf(want, sizeof(want), "store %s: in use by another process (IO error: lock ", p.dir);
 	assert_memory_equal(err, want, strlen(want));
 	assert_non_null(strstr(err, "/LOCK"));
 	ar_store_close(s);
