@@ -26,6 +26,7 @@
 #   AR_SERVER_SEED      spec_server.py --seed (default 7)
 #   AR_NET_PREFIX       /24 of the namespaces (default 10.78.0)
 #   AR_CAPTURE_TIMEOUT  seconds the client may run (default 300)
+#   AR_SPECS            folder of specs to serve and call (default test/data/specs)
 #
 # Needs root, iproute2 (ip, ss), ethtool, tcpdump, python3 and python3-yaml
 # (Debian: apt-get install -y iproute2 ethtool tcpdump python3 python3-yaml).
@@ -39,7 +40,7 @@ source "$here/capture_lib.sh"
 AR_PROG=make-spec-capture.sh
 
 if [ $# -lt 1 ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then
-	sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 fi
 out=$1
@@ -66,6 +67,8 @@ port=${AR_SPEC_PORT:-80}
 srv_seed=${AR_SERVER_SEED:-7}
 limit=${AR_CAPTURE_TIMEOUT:-300}
 export AR_NET_PREFIX=${AR_NET_PREFIX:-10.78.0}
+specs=()
+[ -n "${AR_SPECS:-}" ] && specs=(--specs "$(realpath "$AR_SPECS")")
 outdir=$(cd "$(dirname "$out")" && pwd)
 name=$(basename "$base")
 work=$(mktemp -d "$outdir/.make-spec-capture.XXXXXX")
@@ -90,7 +93,7 @@ done
 # 1. The server. Wait until it listens, by looking at its socket table
 #    rather than connecting, so no probe connection precedes the capture.
 ip netns exec "$AR_NS_SRV" "$py" "$here/spec_server.py" --host "$AR_IP_SRV" \
-	--port "$port" --seed "$srv_seed" --quiet 2>"$work/server.log" &
+	--port "$port" --seed "$srv_seed" "${specs[@]}" --quiet 2>"$work/server.log" &
 srv_pid=$!
 ar_wait_listening "$srv_pid" "$port" "$work/server.log" spec_server.py
 
@@ -100,7 +103,7 @@ ar_tcpdump_start "$work/cap.pcap" "$work/tcpdump.log"
 # 3. The client, bounded in time. It fails when any answer is not the one
 #    the spec promises.
 ip netns exec "$AR_NS_CLI" timeout "$limit" "$py" "$here/spec_client.py" \
-	--host "$AR_IP_SRV" --port "$port" "${sources[@]}" --truth "$work/truth.json" "$@"
+	--host "$AR_IP_SRV" --port "$port" "${sources[@]}" "${specs[@]}" --truth "$work/truth.json" "$@"
 
 # 4. Stop tcpdump and check that the capture is whole.
 ar_tcpdump_stop "$work/tcpdump.log"

@@ -49,9 +49,12 @@ import http.client
 import json
 import os
 import random
+import re
 import string
 import sys
 import time
+import uuid
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlencode
 
@@ -146,10 +149,42 @@ class Planner:
             return f"{self.word(site, 'users')}@{self.rnd.choice(DOMAINS)}"
         if schema.get("type") == "integer":
             return str(self.rnd.randint(schema.get("minimum", 1), schema.get("maximum", 99999)))
-        v = gen.value(schema)
-        if v in self.literals[site.host]:
-            raise ValueError(f"{site.host}: generated {p['name']}={v!r} is a literal of the spec")
-        return str(v)
+        if "enum" in schema:
+            # an enum's values are the spec's own words, literals or not
+            return self.text(gen.value(schema))
+        if (schema.get("type", "string") == "string" and not schema.get("format")
+                and "pattern" not in schema):
+            return self.plain_id(site, p["name"], schema)
+        for _ in range(20):
+            v = self.text(gen.value(schema))
+            if v not in self.literals[site.host]:
+                return v
+        raise ValueError(f"{site.host}: generated {p['name']}={v!r} is a literal of the spec")
+
+    def plain_id(self, site, name, schema):
+        """A string path parameter with no format or pattern, as services
+        spell such ids: names and keys as words or slugs, other ids in one
+        opaque style per parameter (as one service spells one kind of id
+        one way), picked from the parameter's name."""
+        r = self.rnd
+        low = name.lower()
+        lo, hi = schema.get("minLength", 1), schema.get("maxLength", 64)
+        if re.search(r"(name|slug|key|login|handle|owner|org|repo|branch|tag)$", low):
+            lists = sorted(WORD_LISTS)
+            v = self.word(site, lists[zlib.crc32(low.encode()) % len(lists)])
+        else:
+            style = zlib.crc32(f"{site.host}:{low}".encode()) % 5
+            if style == 0:  # base62, 22 characters
+                v = "".join(r.choice(ALNUM) for _ in range(22))
+            elif style == 1:  # 24 hex digits, as a database object id
+                v = f"{r.getrandbits(96):024x}"
+            elif style == 2:  # a typed prefix and a random tail
+                v = f"{low[:3]}_" + "".join(r.choice(ALNUM) for _ in range(14))
+            elif style == 3:  # a number sent as a string
+                v = str(r.randint(1000, 99999999))
+            else:
+                v = str(uuid.UUID(int=r.getrandbits(128), version=4))
+        return (v + "0" * lo)[:max(lo, len(v))][:hi]
 
     @staticmethod
     def text(v):

@@ -8,7 +8,7 @@ Python 3 standard library plus PyYAML (Debian: python3-yaml).
   spec_server.py [--host ADDR] [--port N] [--specs DIR] [--seed N] [--quiet]
   spec_server.py --list [--specs DIR]      print every site and operation
 
-Every *.yaml of --specs (default test/data/specs) is one site: the host of
+Every *.yaml (or *.json) of --specs (default test/data/specs) is one site: the host of
 its first server URL picks it by the Host header (port ignored), and that
 URL's path is the base of all its paths. A request is routed like a
 framework router does it: the path's segments are matched against the
@@ -226,7 +226,9 @@ class Spec:
 
     def __init__(self, path):
         with open(path) as f:
-            self.doc = yaml.safe_load(f)
+            # JSON is YAML too, but the json module reads a large spec
+            # (several MB for public APIs) a hundred times faster
+            self.doc = json.load(f) if path.endswith(".json") else yaml.safe_load(f)
         self.file = os.path.basename(path)
 
     def deref(self, obj):
@@ -296,8 +298,11 @@ class Site:
         doc = self.spec.doc
         if not str(doc.get("openapi", "")).startswith("3.0"):
             raise ValueError(f"{self.spec.file}: not an OpenAPI 3.0 document")
-        url = urlsplit(doc["servers"][0]["url"])
-        self.host = url.hostname.lower()
+        url = urlsplit((doc.get("servers") or [{"url": "/"}])[0]["url"])
+        # a server URL without a host ("/v1.33", as public specs often
+        # have) serves under a name made from the file's
+        stem = os.path.splitext(self.spec.file)[0].lower()
+        self.host = (url.hostname or re.sub(r"[^a-z0-9.-]", "-", stem)).lower()
         self.base = url.path.rstrip("/")
         self.ops = []
         for path, item in doc.get("paths", {}).items():
@@ -336,10 +341,10 @@ class Site:
 
 
 def load_specs(folder):
-    """Every *.yaml and *.yml of @folder as a Site, sorted by host."""
+    """Every *.yaml, *.yml and *.json of @folder as a Site, sorted by host."""
     sites = []
     for name in sorted(os.listdir(folder)):
-        if name.endswith((".yaml", ".yml")):
+        if name.endswith((".yaml", ".yml", ".json")):
             sites.append(Site(os.path.join(folder, name)))
     hosts = [s.host for s in sites]
     if len(set(hosts)) != len(hosts):
@@ -437,6 +442,10 @@ class Gen:
             out = {}
             for name, sub in schema.get("properties", {}).items():
                 out[name] = self.value(sub, depth + 1)
+            # public specs sometimes require a member they do not describe
+            for name in schema.get("required", []):
+                if name not in out:
+                    out[name] = self.text(1, 24)
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict):
                 for k in r.sample(META_KEYS, r.randint(1, 3)):
