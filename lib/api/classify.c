@@ -322,6 +322,88 @@ enum {
 	K_SYM
 };
 
+static bool
+is_vowel(unsigned char c)
+{
+	c = to_lower(c);
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+/*
+ * Case changes that camelCase does not make: a lone lower-case letter
+ * between upper-case ones (hEG: *lone) and upper-case runs of two or more
+ * that end in a lower-case letter (DAQIc: *acr; camelCase has one per
+ * acronym, HTTPServer).
+ */
+static bool
+two_letter_word(unsigned char a, unsigned char b)
+{
+	static const char words[] = "an as at be by do go he id if in is it me my no of on or so "
+				    "to up us we";
+	char w[3] = { (char)to_lower(a), (char)to_lower(b), 0 };
+
+	return strstr(words, w) != NULL; /* the spaces keep pairs within words */
+}
+
+static void
+case_oddities(const unsigned char *s, size_t n, size_t *lone, size_t *acr)
+{
+	size_t up = 0;
+
+	*lone = *acr = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* ...but By, Id, To are camelCase words */
+		if (i >= 2 && is_upper(s[i]) && is_lower(s[i - 1]) && is_upper(s[i - 2]) &&
+		    !two_letter_word(s[i - 2], s[i - 1]))
+			(*lone)++;
+		if (is_lower(s[i]) && up >= 2)
+			(*acr)++;
+		up = is_upper(s[i]) ? up + 1 : 0;
+	}
+}
+
+/*
+ * Whether the letters-and-digits run @s (@n >= 10) reads like random
+ * characters rather than words: 6 lower-case letters in a row with no
+ * vowel (y counts as one, so rhythm and https pass; words and lower-case
+ * acronyms rarely have such a run, upper-case acronyms do: getHTTPStatus),
+ * or case oddities (above): two lone letters, or three in all. Generated
+ * ids without digits, like typed-prefix tails and base62 keys
+ * (DAQIcwpnLIhEGQ, FtWFSvzyvpzfzpsbkZowOm), look like this.
+ */
+static bool
+random_piece(const unsigned char *s, size_t n)
+{
+	size_t cons = 0, lone, acr;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!is_lower(s[i]) || is_vowel(s[i]))
+			cons = 0;
+		else if (++cons >= 6)
+			return true;
+	}
+	case_oddities(s, n, &lone, &acr);
+	return lone >= 2 || lone + acr >= 3;
+}
+
+/* A run of >= 10 letters and digits of @s that random_piece() finds random. */
+static bool
+has_random_piece(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && (is_alpha(s[j]) || is_digit(s[j])))
+			j++;
+		if (j - i >= 10 && random_piece(s + i, j - i))
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
 enum ar_api_seg
 ar_api_seg_classify(const char *s, size_t n)
 {
@@ -410,7 +492,17 @@ ar_api_seg_classify(const char *s, size_t n)
 	/* half upper, half lower, changing often: not camelCase */
 	random_case = letters >= 8 && upper * 4 >= letters && lower * 4 >= letters &&
 		      case_trans * 3 >= letters;
+	if (random_case) {
+		/* camelCase changes case as often: getUserByIdAndName */
+		size_t lone, acr;
+
+		case_oddities(u, n, &lone, &acr);
+		random_case = lone + acr >= 2;
+	}
 	if (n >= 16 && odd == 0 && pad_ok && eq <= 2 && (idlike || random_case))
+		return AR_SEG_TOKEN;
+	/* pat_JQSECVsaMrzbpB, FtWFSvzyvpzfzpsbkZowOm */
+	if (n >= 12 && odd == 0 && !b64 && has_random_piece(u, n))
 		return AR_SEG_TOKEN;
 	if (b64)
 		return AR_SEG_TEXT;

@@ -143,6 +143,19 @@ test_email_token_text(void **state)
 		{ "dGhpcyBpcyBhIHRlc3Q=", AR_SEG_TOKEN },
 		{ "AKIAIOSFODNN7EXAMPLE", AR_SEG_TOKEN },
 		{ "qZkTpRmXwLbNvHcY", AR_SEG_TOKEN }, /* random case, no digit */
+		/* generated ids without digits: typed-prefix tails, base62 keys */
+		{ "for_DAQIcwpnLIhEGQ", AR_SEG_TOKEN }, /* case oddities */
+		{ "id_FGhpDrNZQiaeid", AR_SEG_TOKEN },
+		{ "FtWFSvzyvpzfzpsbkZowOm", AR_SEG_TOKEN }, /* vzyvpzfzpsbk */
+		{ "euszuPoWvnfefloBzQrcwe", AR_SEG_TOKEN },
+		/* ... which words do not look like: camelCase, acronyms, snake_case */
+		{ "getUserByIdAndName", AR_SEG_WORD },
+		{ "getHTTPStatusXMLParser", AR_SEG_WORD },
+		{ "HTTPServerConfig", AR_SEG_WORD },
+		{ "XMLHttpRequest", AR_SEG_WORD },
+		{ "https_redirects", AR_SEG_WORD },
+		{ "strengths_and_rhythms", AR_SEG_WORD },
+		{ "getABTestResult", AR_SEG_WORD },
 		{ "a+b/c=d", AR_SEG_TEXT },
 		{ "hello world", AR_SEG_TEXT },
 		{ "50%", AR_SEG_TEXT },
