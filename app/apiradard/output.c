@@ -214,6 +214,7 @@ stats_api(struct ar_json *j, struct ard_output *o, const struct ard_wsnap *t)
 	ar_json_kv_u64(j, "hits_cut", a->hits_cut);
 	ar_json_kv_u64(j, "merges", a->merges);
 	ar_json_kv_u64(j, "splits", a->splits);
+	ar_json_kv_u64(j, "promotions", a->promotions);
 	ar_json_kv_u64(j, "events", ls.l.events);
 	ar_json_kv_u64(j, "events_lost", ls.l.events_lost);
 	ar_json_kv_u64(j, "events_too_long", ls.l.events_too_long);

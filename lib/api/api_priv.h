@@ -102,6 +102,7 @@ struct tmpl_stats {
 	uint64_t values_capped; /* sibling values not tracked: the table is full */
 	uint64_t merges;
 	uint64_t splits;
+	uint64_t promotions; /* values of a merge made literals beside it */
 };
 
 /* An empty tree of at most @max_nodes nodes; NULL + errno. */

@@ -321,6 +321,7 @@ struct ar_api_stats {
 	uint64_t hits_cut;        /* findings the workers could not record */
 	uint64_t merges;          /* plain-word siblings made a parameter */
 	uint64_t splits;          /* merges undone */
+	uint64_t promotions;      /* values of a merge made literals beside it */
 	uint64_t events;
 	uint64_t load_errors; /* saved keys that did not decode */
 	uint64_t sites;       /* gauges */

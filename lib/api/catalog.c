@@ -660,6 +660,7 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 		tmpl_route(s->tree, path, r->path_len ? r->path_len : 1, client, r->ts_ns);
 	c->st.merges += ts->merges - before.merges;
 	c->st.splits += ts->splits - before.splits;
+	c->st.promotions += ts->promotions - before.promotions;
 	c->st.nodes_capped += ts->nodes_capped - before.nodes_capped;
 	c->st.values_capped += ts->values_capped - before.values_capped;
 	if (leaf == NULL)

@@ -77,7 +77,7 @@
 #define POP_CLIENTS  3   /* a value seen by this many clients ... */
 #define POP_HITS     8   /* ... or this many times is popular */
 #define MERGE_RARE   3   /* rare values that make a merge (<< flips) */
-#define SPLIT_VALS   4   /* values that can undo a merge (<< flips) */
+#define SPLIT_VALS   3   /* values that can undo a merge (<< flips): as many as make one */
 #define FLIPS_MAX    3   /* splits remembered per node */
 #define PNAME_CAP    48  /* a parameter name with its suffix and NUL */
 #define HASH_INIT    64  /* slots of a new tree's children table */
@@ -87,11 +87,12 @@
 #define WORD_BIT (1u << AR_SEG_WORD)
 #define SEG_ALL  ((1u << AR_SEG_MAX) - 1)
 
-/* Node flags; the first three are persisted. */
+/* Node flags; all but TN_LITLIKE are persisted. */
 #define TN_PARAM      0x01 /* the parameter child of its parent */
 #define TN_WORDS      0x02 /* a parameter made by merging words (from_words) */
 #define TN_OVERFLOW   0x04 /* a word value was not tracked: the table was full */
 #define TN_LITLIKE    0x08 /* a literal that stays beside a merged parameter */
+#define TN_PROMOTED   0x10 /* ... because its traffic said so (persisted) */
 #define ENC_HAS_PARAM 0x80 /* encoded flags only: a parameter child follows */
 
 /* A word value seen as a child of a node. */
@@ -102,6 +103,7 @@ struct tval {
 	uint32_t hits;                 /* saturating */
 	uint32_t clients[VAL_CLIENTS]; /* distinct client hashes, never 0 */
 	uint8_t n_clients;
+	bool lit; /* its literal child was promoted (TN_PROMOTED) */
 };
 
 struct tnode {
@@ -121,6 +123,7 @@ struct tnode {
 	uint8_t flips;    /* splits of this node's merges */
 	uint8_t n_vals;   /* entries of vals */
 	uint8_t cap_vals; /* room in vals */
+	uint8_t evict;    /* merged: where the next eviction search starts */
 	int8_t vidx;      /* this literal's value in its parent's table, or -1 */
 	char name[];      /* literal: the segment; parameter: its name */
 };
@@ -556,6 +559,49 @@ val_popular(const struct tval *v)
 	return v->n_clients >= POP_CLIENTS || v->hits >= POP_HITS;
 }
 
+/*
+ * Room for a new value at the merged node @p whose table is full: the
+ * first rare value from the cursor on (so rare values leave in about the
+ * order they came) gives its place. Returns the index, or -1 when every
+ * value has more than RARE_HITS hits.
+ */
+static int
+val_evict(struct tnode *p)
+{
+	for (unsigned k = 0; k < p->n_vals; k++) {
+		unsigned i = (p->evict + k) % p->n_vals;
+		struct tval *v = &p->vals[i];
+
+		if (v->hits <= RARE_HITS && !v->lit) {
+			free(v->name);
+			v->name = NULL;
+			p->evict = (uint8_t)((i + 1) % p->n_vals);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Tracks @s at the merged node @p in place of a rare value; its index or -1. */
+static int
+val_replace(struct tnode *p, const char *s, size_t n, uint64_t h)
+{
+	char *name = malloc(n + 1);
+	int i;
+
+	if (name == NULL)
+		return -1;
+	i = val_evict(p);
+	if (i < 0) {
+		free(name);
+		return -1;
+	}
+	memcpy(name, s, n);
+	name[n] = '\0';
+	p->vals[i] = (struct tval){ .hash = h, .name = name, .len = (uint32_t)n };
+	return i;
+}
+
 /* Points the literal children of @n at their values. */
 static void
 relink(struct tmpl *t, struct tnode *n)
@@ -703,6 +749,8 @@ should_merge(const struct tnode *p)
 	if (merged(p))
 		return false;
 	for (unsigned i = 0; i < p->n_vals; i++) {
+		if (p->vals[i].lit)
+			continue; /* a collection or a promoted literal */
 		all++;
 		rare += p->vals[i].hits <= RARE_HITS;
 	}
@@ -719,6 +767,44 @@ should_split(const struct tnode *p)
 	for (unsigned i = 0; i < p->n_vals; i++)
 		popular += val_popular(&p->vals[i]);
 	return popular * 4 >= p->n_vals * 3u;
+}
+
+/*
+ * A value of the merged node @p that is a literal after all: popular by
+ * both measures (POP_HITS hits from POP_CLIENTS clients) where at least
+ * two thirds of the values are rare, as a collection or an action beside
+ * ids is (/images/prune beside /images/{imageId}).
+ */
+static bool
+should_promote(const struct tnode *p, const struct tval *v)
+{
+	unsigned rare = 0;
+
+	if (v->lit || v->hits < POP_HITS || v->n_clients < POP_CLIENTS)
+		return false;
+	for (unsigned i = 0; i < p->n_vals; i++)
+		rare += p->vals[i].hits <= RARE_HITS;
+	return rare * 3 >= p->n_vals * 2u;
+}
+
+/* Makes the promotable values of the merged node @p literals beside its parameter. */
+static void
+promote_values(struct tmpl *t, struct tnode *p)
+{
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		struct tval *v = &p->vals[i];
+		struct tnode *c;
+
+		if (!should_promote(p, v) || kid_find(t, p, v->name, v->len, v->hash) != NULL)
+			continue;
+		c = kid_new(t, p, v->name, v->len, v->hash, true);
+		if (c == NULL)
+			return; /* the tree is full */
+		c->flags |= TN_PROMOTED;
+		c->vidx = (int8_t)i;
+		v->lit = true;
+		t->st.promotions++;
+	}
 }
 
 /* Makes @p's words one parameter; false when the parameter cannot be made. */
@@ -796,6 +882,8 @@ decide(struct tmpl *t, struct tnode *p)
 			revisit(t, p->param);
 	} else if (should_split(p)) {
 		split_words(t, p);
+	} else if (merged(p)) {
+		promote_values(t, p);
 	}
 }
 
@@ -820,7 +908,9 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 	} else {
 		i = val_find(p, s, n, h);
 		if (i >= 0) {
+			/* a promoted value whose literal child the tree could not make */
 			change = val_see(&p->vals[i], client);
+			lit = p->vals[i].lit;
 		} else if (!(lit = classify_literal_like(s, n))) {
 			i = val_add(p, s, n, h);
 			if (i >= 0) {
@@ -833,10 +923,20 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 				if (p->untracked < UINT32_MAX)
 					p->untracked++;
 				change = true;
-			} else if (!(p->flags & TN_OVERFLOW)) {
-				/* past the first, nothing here decides any more */
+			} else {
+				/*
+				 * Merged: the value takes a rare one's place, so
+				 * that a literal seen late can still be promoted;
+				 * the table no longer holds every value, so the
+				 * merge is final.
+				 */
 				t->st.values_capped++;
 				p->flags |= TN_OVERFLOW;
+				i = val_replace(p, s, n, h);
+				if (i >= 0) {
+					val_see(&p->vals[i], client);
+					change = true;
+				}
 			}
 		}
 	}
@@ -851,8 +951,13 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 		return p->param;
 	}
 	c = kid_new(t, p, s, n, h, lit);
-	if (c != NULL && !lit)
-		c->vidx = (int8_t)val_find(p, s, n, h);
+	if (c != NULL) {
+		int v = val_find(p, s, n, h);
+
+		c->vidx = (int8_t)v;
+		if (v >= 0 && p->vals[v].lit)
+			c->flags |= TN_PROMOTED;
+	}
 	return c;
 }
 
@@ -1107,7 +1212,7 @@ tmpl_free(struct tmpl *t)
 
 /*
  * Bytes: 'T', version, varint node count, then the root. A node is: u8
- * flags (TN_PARAM, TN_WORDS, TN_OVERFLOW, ENC_HAS_PARAM); a literal's
+ * flags (TN_PARAM, TN_WORDS, TN_OVERFLOW, TN_PROMOTED, ENC_HAS_PARAM); a literal's
  * segment as a string, or a parameter's varint seg_mask (nothing for the
  * root); u8 flips; varint untracked; varint value count and per value its
  * string, varint hits, u8 client count and varint clients; varint count of
@@ -1116,7 +1221,7 @@ tmpl_free(struct tmpl *t)
 static void
 enc_node(const struct tnode *n, struct wbuf *out)
 {
-	uint8_t f = n->flags & (TN_PARAM | TN_WORDS | TN_OVERFLOW);
+	uint8_t f = n->flags & (TN_PARAM | TN_WORDS | TN_OVERFLOW | TN_PROMOTED);
 
 	if (n->param != NULL)
 		f |= ENC_HAS_PARAM;
@@ -1222,6 +1327,9 @@ dec_body(struct tmpl *t, struct tnode *n, struct rbuf *b, unsigned depth, bool h
 			if (!(c->flags & TN_LITLIKE))
 				return false;
 	relink(t, n);
+	for (const struct tnode *c = n->kids; c != NULL; c = c->next)
+		if ((c->flags & TN_PROMOTED) && c->vidx >= 0)
+			n->vals[c->vidx].lit = true;
 	return true;
 }
 
@@ -1231,8 +1339,8 @@ dec_child(struct tmpl *t, struct tnode *p, struct rbuf *b, unsigned depth, bool 
 	uint8_t f = rbuf_u8(b);
 	struct tnode *c;
 
-	if (b->bad || (f & ~(TN_PARAM | TN_WORDS | TN_OVERFLOW | ENC_HAS_PARAM)) ||
-	    !(f & TN_PARAM) != !param)
+	if (b->bad || (f & ~(TN_PARAM | TN_WORDS | TN_OVERFLOW | TN_PROMOTED | ENC_HAS_PARAM)) ||
+	    !(f & TN_PARAM) != !param || (param && (f & TN_PROMOTED)))
 		return false;
 	if (param) {
 		uint64_t mask = rbuf_varint(b);
@@ -1251,9 +1359,10 @@ dec_child(struct tmpl *t, struct tnode *p, struct rbuf *b, unsigned depth, bool 
 		h = str_hash(t, s, len);
 		if (kid_find(t, p, s, len, h) != NULL)
 			return false;
-		c = kid_new(t, p, s, len, h, classify_literal_like(s, len));
+		c = kid_new(t, p, s, len, h, (f & TN_PROMOTED) || classify_literal_like(s, len));
 		if (c == NULL)
 			return false;
+		c->flags |= f & TN_PROMOTED;
 	}
 	c->flags |= f & TN_OVERFLOW;
 	return dec_body(t, c, b, depth, f & ENC_HAS_PARAM);

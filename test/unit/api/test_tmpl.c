@@ -533,6 +533,85 @@ test_merge_undone_when_values_are_hit_often(void **state)
 }
 
 static void
+test_merge_of_three_undone_by_the_same_three(void **state)
+{
+	static const char *const words[] = { "albums", "related-artists", "top-tracks" };
+	struct cat c;
+	char path[64], want[64];
+
+	(void)state;
+	cat_init(&c, 1000);
+	/* three actions of an artist, each seen once: taken for ids */
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/artists/42/%s", words[i]);
+		snprintf(want, sizeof(want), "/artists/{artistId}/%s", words[i]);
+		assert_string_equal(hit(&c, path, 1),
+				    i < 2 ? want : "/artists/{artistId}/{artistId2}");
+	}
+	assert_int_equal(tmpl_stats(c.t)->merges, 1);
+	/* then each from three clients: all three popular, the merge is undone */
+	for (uint64_t cl = 2; cl <= 3; cl++)
+		for (unsigned i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "/artists/7/%s", words[i]);
+			hit(&c, path, cl);
+		}
+	assert_int_equal(tmpl_stats(c.t)->splits, 1);
+	assert_string_equal(hit(&c, "/artists/9/top-tracks", 4), "/artists/{artistId}/top-tracks");
+	assert_string_equal(hit(&c, "/artists/9/albums", 4), "/artists/{artistId}/albums");
+	cat_free(&c);
+}
+
+/*
+ * An action beside ids: /images/prune among image names. Merged with
+ * them while everything is rare, it is promoted to a literal once it is
+ * popular (8 hits from 3 clients) while most names stay rare. Names that
+ * come after the value table is full take rare names' places.
+ */
+static void
+test_popular_literal_promoted_beside_rare_ids(void **state)
+{
+	struct cat c, d;
+	struct wbuf w = { 0 };
+	char path[64];
+	unsigned k = 0;
+
+	(void)state;
+	cat_init(&c, 1000);
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "/images/img%c%c", 'a' + i / 26, 'a' + i % 26);
+		hit(&c, path, 1 + i % 4);
+		/* prune after every fifth name, from clients 1 to 4 in turn */
+		if (i % 5 == 4) {
+			const char *got = hit(&c, "/images/prune", 1 + k % 4);
+
+			k++;
+			/* promoted at its 8th hit, which it already takes */
+			assert_string_equal(got, k < 8 ? "/images/{imageId}" : "/images/prune");
+		}
+	}
+	assert_int_equal(k, 8);
+	assert_int_equal(tmpl_stats(c.t)->merges, 1);
+	assert_int_equal(tmpl_stats(c.t)->promotions, 1);
+	/* 40 names and prune through 32 places: 9 rare names evicted */
+	assert_int_equal(tmpl_stats(c.t)->values_capped, 9);
+	assert_string_equal(hit(&c, "/images/prune", 2), "/images/prune");
+	assert_string_equal(hit(&c, "/images/imgzz", 2), "/images/{imageId}");
+	assert_int_equal(ep_at(&c, "/images/prune", AR_API_GET)->calls, 2);
+
+	/* the promotion is kept in the saved state */
+	tmpl_encode(c.t, &w);
+	assert_false(w.oom);
+	memset(&d, 0, sizeof(d));
+	d.t = tmpl_decode(&hooks, &d, 1000, w.p, w.len);
+	assert_non_null(d.t);
+	assert_string_equal(hit(&d, "/images/prune", 1), "/images/prune");
+	assert_string_equal(hit(&d, "/images/other", 1), "/images/{imageId}");
+	wbuf_free(&w);
+	cat_free(&d);
+	cat_free(&c);
+}
+
+static void
 test_overflowed_table_never_undoes_its_merge(void **state)
 {
 	struct cat c;
@@ -540,12 +619,12 @@ test_overflowed_table_never_undoes_its_merge(void **state)
 
 	(void)state;
 	cat_init(&c, 1000);
-	/* 34 words: merged at the third, the last 2 not tracked (the first counted) */
+	/* 34 words: merged at the third; the last 2 take the places of the first 2 */
 	for (unsigned i = 0; i < 34; i++) {
 		snprintf(path, sizeof(path), "/o/w%c%c", 'a' + i / 26, 'a' + i % 26);
 		assert_string_equal(hit(&c, path, 1), i < 2 ? path : "/o/{oId}");
 	}
-	assert_int_equal(tmpl_stats(c.t)->values_capped, 1);
+	assert_int_equal(tmpl_stats(c.t)->values_capped, 2);
 	/* every word from 3 clients: all tracked values are popular */
 	for (unsigned cl = 2; cl <= 4; cl++) {
 		for (unsigned i = 0; i < 34; i++) {
@@ -554,7 +633,13 @@ test_overflowed_table_never_undoes_its_merge(void **state)
 		}
 	}
 	assert_int_equal(tmpl_stats(c.t)->splits, 0);
-	assert_int_equal(tmpl_stats(c.t)->values_capped, 1);
+	/*
+	 * 34 words in turn through 32 places: each evicts the next one due,
+	 * so every later hit is a new value again (counted), and none is
+	 * popular enough to be promoted.
+	 */
+	assert_int_equal(tmpl_stats(c.t)->values_capped, 2 + 3 * 34);
+	assert_int_equal(tmpl_stats(c.t)->promotions, 0);
 	assert_int_equal(ep_at(&c, "/o/{oId}", AR_API_GET)->calls, 4 * 34);
 	cat_free(&c);
 }
@@ -882,6 +967,8 @@ main(void)
 		cmocka_unit_test(test_merge_undone_when_many_clients_see_each_value),
 		cmocka_unit_test(test_rare_words_must_be_half_of_the_values),
 		cmocka_unit_test(test_merge_undone_when_values_are_hit_often),
+		cmocka_unit_test(test_merge_of_three_undone_by_the_same_three),
+		cmocka_unit_test(test_popular_literal_promoted_beside_rare_ids),
 		cmocka_unit_test(test_overflowed_table_never_undoes_its_merge),
 		cmocka_unit_test(test_parameter_names_unique_and_from_the_literal_before),
 		cmocka_unit_test(test_segments_split_decoded_and_found),
