@@ -289,6 +289,10 @@ classify_version(const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 1;
 
+	/* 1.0, 2.0, 10.1: a bare major.minor, as /api/1.0 and bitbucket's /2.0 are */
+	if ((n == 3 || n == 4) && is_digit(u[0]) && u[n - 2] == '.' && is_digit(u[n - 1]) &&
+	    (n == 3 || (is_digit(u[1]) && u[0] != '0')))
+		return true;
 	if (n < 2 || (u[0] != 'v' && u[0] != 'V') || !is_digit(u[1]))
 		return false;
 	while (i < n && is_digit(u[i]))
@@ -386,6 +390,33 @@ random_piece(const unsigned char *s, size_t n)
 	return lone >= 2 || lone + acr >= 3;
 }
 
+/*
+ * A typed-prefix id whose tail has no digit: 2 to 8 lower-case letters, '_'
+ * and a tail of 12+ letters with 3+ of each case and a case oddity
+ * (pat_JQSECVsaMrzbpB, cha_ePivscxUvbxAiU). Snake-case names do not have
+ * such tails; camelCase ones lack the oddity (get_userByIdAndName).
+ */
+static bool
+typed_prefix_id(const unsigned char *s, size_t n)
+{
+	size_t i = 0, up = 0, low = 0, lone, acr;
+
+	while (i < n && is_lower(s[i]))
+		i++;
+	if (i < 2 || i > 8 || i + 13 > n || s[i] != '_')
+		return false;
+	for (size_t j = ++i; j < n; j++) {
+		if (!is_alpha(s[j]))
+			return false;
+		up += is_upper(s[j]);
+		low += is_lower(s[j]);
+	}
+	if (up < 3 || low < 3)
+		return false;
+	case_oddities(s + i, n - i, &lone, &acr);
+	return lone + acr >= 1;
+}
+
 /* A run of >= 10 letters and digits of @s that random_piece() finds random. */
 static bool
 has_random_piece(const unsigned char *s, size_t n)
@@ -469,7 +500,7 @@ ar_api_seg_classify(const char *s, size_t n)
 	if (digits && digits + sign == n)
 		return AR_SEG_INTEGER;
 	if (dots == 1 && digits + sign + 1 == n && is_digit(u[sign]) && is_digit(u[n - 1]))
-		return AR_SEG_NUMBER;
+		return classify_version(s, n) ? AR_SEG_WORD : AR_SEG_NUMBER;
 	if (n == 36 && is_uuid(s, n))
 		return AR_SEG_UUID;
 	if (n >= 10 && is_digit(u[0]) && seg_date(s, n))
@@ -502,7 +533,7 @@ ar_api_seg_classify(const char *s, size_t n)
 	if (n >= 16 && odd == 0 && pad_ok && eq <= 2 && (idlike || random_case))
 		return AR_SEG_TOKEN;
 	/* pat_JQSECVsaMrzbpB, FtWFSvzyvpzfzpsbkZowOm */
-	if (n >= 12 && odd == 0 && !b64 && has_random_piece(u, n))
+	if (n >= 12 && odd == 0 && !b64 && (has_random_piece(u, n) || typed_prefix_id(u, n)))
 		return AR_SEG_TOKEN;
 	if (b64)
 		return AR_SEG_TEXT;
@@ -608,59 +639,68 @@ ar_api_str_format(const char *s, size_t n)
  */
 // clang-format off
 static const char *const vocab[] = {
-	".well-known", "about", "account", "activate", "add", "address", "admin", "alert", "all",
-	"analytics", "answer", "api", "app", "application", "approve", "archive", "article",
-	"asset", "assign", "atom", "attachment", "attribute", "audit", "auth", "authentication",
-	"authorize", "avatar", "backup", "balance", "bank", "batch", "bill", "billing", "blob",
-	"blog", "board", "book", "booking", "branch", "brand", "bucket", "build", "bulk",
-	"bundle", "cache", "calendar", "callback", "campaign", "cancel", "capture", "card",
-	"cart", "catalog", "category", "certificate", "change", "channel", "charge", "chat",
-	"check", "checkout", "city", "claim", "clear", "client", "clone", "close", "cluster",
-	"collection", "comment", "commit", "company", "complete", "config", "configuration",
-	"confirm", "connect", "connection", "consent", "console", "contact", "container",
-	"content", "contract", "conversation", "copy", "count", "country", "coupon", "course",
-	"create", "credential", "css", "csv", "currency", "current", "customer", "dashboard",
-	"data", "database", "dataset", "deactivate", "deal", "decline", "default", "delete",
-	"delivery", "department", "deploy", "deployment", "detail", "device", "disable",
-	"disconnect", "discount", "dist", "doc", "document", "domain", "download", "draft",
-	"edit", "employee", "enable", "endpoint", "entity", "entry", "environment", "error",
-	"event", "execute", "export", "external", "favicon", "favorite", "feature", "feed",
-	"fetch", "field", "file", "filter", "find", "flag", "folder", "follow", "follower",
-	"following", "font", "form", "friend", "gallery", "gateway", "generate", "get", "graphql",
-	"group", "health", "healthz", "history", "home", "hook", "host", "identity", "image",
-	"img", "import", "incident", "index", "info", "insight", "instance", "integration",
-	"internal", "introspect", "inventory", "invitation", "invite", "invoice", "issue", "item",
-	"job", "join", "js", "json", "key", "label", "language", "latest", "leave", "ledger",
-	"lib", "license", "like", "limit", "link", "list", "live", "livez", "load", "location",
-	"lock", "log", "login", "logout", "manifest", "mark", "me", "media", "member",
-	"membership", "merge", "message", "meta", "metadata", "method", "metric", "metrics",
-	"milestone", "mine", "model", "module", "move", "my", "namespace", "network", "new",
-	"node", "note", "notification", "notify", "oauth", "object", "offer", "oidc", "open",
-	"openapi", "operation", "option", "order", "org", "organization", "overview", "owner",
-	"package", "page", "partner", "password", "pause", "payment", "payout", "pdf", "people",
-	"permission", "person", "pet", "phone", "photo", "ping", "pipeline", "plan", "playlist",
-	"plugin", "pod", "policy", "pool", "post", "preferences", "preview", "price", "pricing",
-	"private", "process", "product", "profile", "project", "promotion", "property",
-	"provider", "public", "publish", "pull", "push", "query", "queue", "quote", "rate",
-	"rating", "read", "ready", "readyz", "receipt", "recent", "recommendation", "record",
-	"refresh", "refund", "region", "register", "registration", "reject", "release",
-	"reminder", "remove", "rename", "renew", "reorder", "replace", "reply", "repo", "report",
+	".well-known", "about", "account", "activate", "activity", "add", "address", "admin",
+	"agent", "album", "alert", "all", "analytics", "annotation", "answer", "api", "app",
+	"application", "approval", "approve", "archive", "article", "artifact", "artist", "asset",
+	"assign", "atom", "attachment", "attempt", "attribute", "audience", "audiobook", "audit",
+	"auth", "authentication", "authorize", "avatar", "backup", "balance", "bank", "batch",
+	"bill", "billing", "binding", "blob", "block", "blog", "board", "book", "booking",
+	"branch", "brand", "breakdown", "browse", "bucket", "build", "bulk", "bundle", "cache",
+	"calendar", "callback", "campaign", "cancel", "capture", "card", "cart", "catalog",
+	"category", "certificate", "challenge", "change", "channel", "chapter", "charge", "chart",
+	"chat", "check", "checkout", "city", "claim", "clear", "client", "clone", "close",
+	"cluster", "collection", "color", "column", "comment", "commit", "company", "complete",
+	"composition", "config", "configuration", "confirm", "connect", "connection", "consent",
+	"console", "contact", "container", "content", "context", "contract", "conversation",
+	"copy", "count", "country", "coupon", "course", "create", "credential", "css", "csv",
+	"currency", "current", "customer", "dashboard", "data", "database", "dataset",
+	"deactivate", "deal", "decline", "default", "delete", "delivery", "department", "deploy",
+	"deployment", "destination", "detail", "device", "digest", "disable", "disconnect",
+	"discount", "dispute", "dist", "distribution", "doc", "document", "domain", "download",
+	"draft", "edit", "employee", "enable", "endpoint", "entity", "entry", "environment",
+	"episode", "error", "event", "exec", "execute", "experiment", "export", "external",
+	"factor", "favicon", "favorite", "feature", "feed", "fetch", "field", "file", "filter",
+	"find", "firewall", "first", "flag", "folder", "follow", "follower", "following", "font",
+	"form", "friend", "fulfillment", "gallery", "gateway", "generate", "get", "grant",
+	"graphql", "group", "health", "healthz", "history", "home", "hook", "host", "identity",
+	"image", "img", "import", "incident", "index", "info", "insight", "instance",
+	"integration", "internal", "introspect", "inventory", "invitation", "invite", "invoice",
+	"issue", "item", "job", "join", "js", "json", "key", "label", "language", "last",
+	"latest", "layer", "leave", "ledger", "lib", "library", "license", "like", "limit",
+	"link", "list", "live", "livez", "load", "locale", "location", "lock", "log", "login",
+	"logout", "manifest", "mark", "market", "me", "media", "member", "membership", "merge",
+	"message", "meta", "metadata", "method", "metric", "metrics", "milestone", "mine",
+	"model", "module", "monitor", "move", "my", "namespace", "network", "new", "next", "node",
+	"note", "notification", "notify", "oauth", "object", "offer", "oidc", "open", "openapi",
+	"operation", "option", "order", "org", "organization", "overall", "overview", "owner",
+	"package", "page", "participant", "partner", "password", "pause", "payment", "payout",
+	"pdf", "people", "permission", "person", "pet", "phone", "photo", "ping", "pipeline",
+	"plan", "playback", "player", "playlist", "plugin", "pod", "policy", "pool", "post",
+	"prediction", "preferences", "preview", "previous", "price", "pricing", "private",
+	"privilege", "process", "product", "profile", "project", "promotion", "property",
+	"provider", "prune", "public", "publish", "pull", "push", "query", "queue", "quota",
+	"quote", "rate", "rating", "reaction", "read", "ready", "readyz", "receipt", "recent",
+	"recipient", "recommendation", "record", "recording", "redirect", "refresh", "refund",
+	"region", "register", "registration", "registry", "reject", "release", "reminder",
+	"remove", "rename", "renew", "reorder", "replace", "reply", "repo", "report",
 	"repository", "request", "resend", "reservation", "reset", "resolve", "resource",
 	"response", "rest", "restore", "result", "resume", "retry", "review", "revoke", "robots",
 	"role", "room", "route", "rpc", "rss", "rule", "run", "saml", "save", "schedule",
 	"schema", "scope", "script", "search", "secret", "section", "segment", "self", "send",
 	"server", "service", "session", "set", "settings", "share", "shipment", "shipping",
-	"shop", "sign", "signin", "signout", "signup", "site", "sitemap", "skill", "slot",
-	"snapshot", "source", "space", "spec", "sse", "sso", "stage", "star", "start", "state",
-	"static", "statistics", "stats", "status", "step", "stock", "stop", "storage", "store",
-	"stream", "submit", "subscribe", "subscription", "suggestion", "summary", "supplier",
-	"support", "survey", "suspend", "swagger", "sync", "tag", "task", "tax", "team",
-	"template", "tenant", "test", "thread", "ticket", "timeline", "toggle", "token", "topic",
-	"track", "transaction", "transfer", "translation", "trigger", "trip", "type", "ui",
-	"unfollow", "unit", "unlink", "unlock", "unsubscribe", "update", "upload", "upsert",
-	"usage", "user", "validate", "variant", "vehicle", "vendor", "verify", "version", "video",
-	"view", "void", "volume", "vote", "wallet", "warehouse", "watch", "webhook", "websocket",
-	"wishlist", "workflow", "workspace", "ws", "xml", "zone",
+	"shop", "show", "sign", "signin", "signout", "signup", "site", "sitemap", "skill", "slot",
+	"snapshot", "snippet", "source", "space", "spec", "sse", "sso", "stage", "star", "start",
+	"state", "statement", "static", "statistics", "stats", "status", "step", "stock", "stop",
+	"storage", "store", "stream", "submission", "submit", "subscribe", "subscriber",
+	"subscription", "suggestion", "summary", "supplier", "support", "survey", "suspend",
+	"swagger", "sync", "system", "table", "tag", "task", "tax", "team", "template", "tenant",
+	"test", "theme", "thread", "ticket", "timeline", "timeseries", "timezone", "toggle",
+	"token", "top", "topic", "trace", "track", "transaction", "transfer", "translation",
+	"trigger", "trip", "type", "ui", "unfollow", "unit", "unlink", "unlock", "unsubscribe",
+	"update", "upload", "upsert", "usage", "user", "validate", "variable", "variant",
+	"vehicle", "vendor", "verification", "verify", "version", "video", "view", "void",
+	"volume", "vote", "wallet", "warehouse", "watch", "webhook", "websocket", "wishlist",
+	"workflow", "workspace", "ws", "xml", "zone",
 };
 // clang-format on
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True when @s is a version token: v1, V2, v10, v1.1, v2beta, v1alpha1. */
+/* True when @s is a version token: v1, V2, v10, v1.1, v2beta, v1alpha1; 1.0, 10.2. */
 bool classify_version(const char *s, size_t n);
 
 /*

@@ -535,7 +535,7 @@ test_merge_undone_when_values_are_hit_often(void **state)
 static void
 test_merge_of_three_undone_by_the_same_three(void **state)
 {
-	static const char *const words[] = { "albums", "related-artists", "top-tracks" };
+	static const char *const words[] = { "discography", "related-artists", "top-tracks" };
 	struct cat c;
 	char path[64], want[64];
 
@@ -557,12 +557,13 @@ test_merge_of_three_undone_by_the_same_three(void **state)
 		}
 	assert_int_equal(tmpl_stats(c.t)->splits, 1);
 	assert_string_equal(hit(&c, "/artists/9/top-tracks", 4), "/artists/{artistId}/top-tracks");
-	assert_string_equal(hit(&c, "/artists/9/albums", 4), "/artists/{artistId}/albums");
+	assert_string_equal(hit(&c, "/artists/9/discography", 4),
+			    "/artists/{artistId}/discography");
 	cat_free(&c);
 }
 
 /*
- * An action beside ids: /images/prune among image names. Merged with
+ * An action beside ids: /images/vacuum among image names. Merged with
  * them while everything is rare, it is promoted to a literal once it is
  * popular (8 hits from 3 clients) while most names stay rare. Names that
  * come after the value table is full take rare names' places.
@@ -580,23 +581,23 @@ test_popular_literal_promoted_beside_rare_ids(void **state)
 	for (unsigned i = 0; i < 40; i++) {
 		snprintf(path, sizeof(path), "/images/img%c%c", 'a' + i / 26, 'a' + i % 26);
 		hit(&c, path, 1 + i % 4);
-		/* prune after every fifth name, from clients 1 to 4 in turn */
+		/* vacuum after every fifth name, from clients 1 to 4 in turn */
 		if (i % 5 == 4) {
-			const char *got = hit(&c, "/images/prune", 1 + k % 4);
+			const char *got = hit(&c, "/images/vacuum", 1 + k % 4);
 
 			k++;
 			/* promoted at its 8th hit, which it already takes */
-			assert_string_equal(got, k < 8 ? "/images/{imageId}" : "/images/prune");
+			assert_string_equal(got, k < 8 ? "/images/{imageId}" : "/images/vacuum");
 		}
 	}
 	assert_int_equal(k, 8);
 	assert_int_equal(tmpl_stats(c.t)->merges, 1);
 	assert_int_equal(tmpl_stats(c.t)->promotions, 1);
-	/* 40 names and prune through 32 places: 9 rare names evicted */
+	/* 40 names and vacuum through 32 places: 9 rare names evicted */
 	assert_int_equal(tmpl_stats(c.t)->values_capped, 9);
-	assert_string_equal(hit(&c, "/images/prune", 2), "/images/prune");
+	assert_string_equal(hit(&c, "/images/vacuum", 2), "/images/vacuum");
 	assert_string_equal(hit(&c, "/images/imgzz", 2), "/images/{imageId}");
-	assert_int_equal(ep_at(&c, "/images/prune", AR_API_GET)->calls, 2);
+	assert_int_equal(ep_at(&c, "/images/vacuum", AR_API_GET)->calls, 2);
 
 	/* the promotion is kept in the saved state */
 	tmpl_encode(c.t, &w);
@@ -604,7 +605,7 @@ test_popular_literal_promoted_beside_rare_ids(void **state)
 	memset(&d, 0, sizeof(d));
 	d.t = tmpl_decode(&hooks, &d, 1000, w.p, w.len);
 	assert_non_null(d.t);
-	assert_string_equal(hit(&d, "/images/prune", 1), "/images/prune");
+	assert_string_equal(hit(&d, "/images/vacuum", 1), "/images/vacuum");
 	assert_string_equal(hit(&d, "/images/other", 1), "/images/{imageId}");
 	wbuf_free(&w);
 	cat_free(&d);
