@@ -392,14 +392,15 @@ random_piece(const unsigned char *s, size_t n)
 
 /*
  * A typed-prefix id whose tail has no digit: 2 to 8 lower-case letters, '_'
- * and a tail of 12+ letters with 3+ of each case and a case oddity
- * (pat_JQSECVsaMrzbpB, cha_ePivscxUvbxAiU). Snake-case names do not have
- * such tails; camelCase ones lack the oddity (get_userByIdAndName).
+ * and a tail of 12+ letters, 2+ capitals and 3+ lower-case, with a case oddity, 5
+ * consonants in a row or fewer than a quarter vowels (pat_JQSECVsaMrzbpB,
+ * cha_ePivscxUvbxAiU, cal_AzpgYtvZxlXstC). Snake-case names do not have
+ * such tails; camelCase ones read as words (get_userByIdAndName).
  */
 static bool
 typed_prefix_id(const unsigned char *s, size_t n)
 {
-	size_t i = 0, up = 0, low = 0, lone, acr;
+	size_t i = 0, up = 0, low = 0, vow = 0, cons = 0, run = 0, lone, acr;
 
 	while (i < n && is_lower(s[i]))
 		i++;
@@ -410,11 +411,16 @@ typed_prefix_id(const unsigned char *s, size_t n)
 			return false;
 		up += is_upper(s[j]);
 		low += is_lower(s[j]);
+		vow += is_vowel(s[j]);
+		cons = is_vowel(s[j]) ? 0 : cons + 1;
+		if (cons > run)
+			run = cons;
 	}
-	if (up < 3 || low < 3)
+	if (up < 2 || low < 3)
 		return false;
 	case_oddities(s + i, n - i, &lone, &acr);
-	return lone + acr >= 1;
+	/* or letters as words do not have them: 5 consonants in a row, few vowels */
+	return lone + acr >= 1 || run >= 5 || vow * 4 < n - i;
 }
 
 /* A run of >= 10 letters and digits of @s that random_piece() finds random. */

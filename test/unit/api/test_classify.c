@@ -154,6 +154,9 @@ test_email_token_text(void **state)
 		{ "euszuPoWvnfefloBzQrcwe", AR_SEG_TOKEN },
 		{ "pat_JQSECVsaMrzbpB", AR_SEG_TOKEN }, /* typed prefix, mixed-case tail */
 		{ "cha_ePivscxUvbxAiU", AR_SEG_TOKEN },
+		{ "cal_AzpgYtvZxlXstC", AR_SEG_TOKEN }, /* few vowels */
+		{ "pro_evgcsNdzmuEeta", AR_SEG_TOKEN }, /* vgcsNdzm */
+		{ "get_listOfUserAccountsByName", AR_SEG_WORD },
 		{ "get_userByIdAndName", AR_SEG_WORD },
 		/* ... which words do not look like: camelCase, acronyms, snake_case */
 		{ "getUserByIdAndName", AR_SEG_WORD },
