@@ -65,6 +65,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "api_priv.h"
 #include "classify_priv.h"
@@ -77,6 +78,7 @@
 #define POP_CLIENTS  3   /* a value seen by this many clients ... */
 #define POP_HITS     8   /* ... or this many times is popular */
 #define MERGE_RARE   3   /* rare values that make a merge (<< flips) */
+#define BASE_RARE    24  /* ... at an API's base: /, /v1, /api/v2 */
 #define SPLIT_VALS   3   /* values that can undo a merge (<< flips): as many as make one */
 #define FLIPS_MAX    3   /* splits remembered per node */
 #define PNAME_CAP    48  /* a parameter name with its suffix and NUL */
@@ -741,10 +743,33 @@ absorb(struct tmpl *t, struct tnode *dst, struct tnode *src)
 	node_free(t, src);
 }
 
+/*
+ * Whether @p is an API's base: the root, or at most two segments below it
+ * that are versions or "api", "apis", "rest" (/v1, /api, /api/v2,
+ * /rest/1.0). Its words are the API's collections far more often than
+ * ids, and all of them are rare when traffic starts, so merging them
+ * takes more evidence there.
+ */
+static bool
+api_base(const struct tnode *p)
+{
+	unsigned depth = 0;
+
+	for (; p->parent != NULL; p = p->parent) {
+		if (++depth > 2 || (p->flags & TN_PARAM))
+			return false;
+		if (!classify_version(p->name, p->len) && strcasecmp(p->name, "api") != 0 &&
+		    strcasecmp(p->name, "apis") != 0 && strcasecmp(p->name, "rest") != 0)
+			return false;
+	}
+	return true;
+}
+
 static bool
 should_merge(const struct tnode *p)
 {
 	uint64_t rare = p->untracked, all = p->untracked;
+	uint64_t need = (uint64_t)(api_base(p) ? BASE_RARE : MERGE_RARE) << p->flips;
 
 	if (merged(p))
 		return false;
@@ -754,7 +779,7 @@ should_merge(const struct tnode *p)
 		all++;
 		rare += p->vals[i].hits <= RARE_HITS;
 	}
-	return rare >= (uint64_t)MERGE_RARE << p->flips && rare * 2 >= all;
+	return rare >= need && rare * 2 >= all;
 }
 
 static bool

@@ -612,6 +612,40 @@ test_popular_literal_promoted_beside_rare_ids(void **state)
 	cat_free(&c);
 }
 
+/*
+ * At an API's base (/, /v1, /api/v2) words are collections far more often
+ * than ids: 24 rare ones merge there, 3 elsewhere.
+ */
+static void
+test_api_base_needs_more_evidence(void **state)
+{
+	static const char *const top[] = { "matches",    "leagues", "tournaments",
+					   "videogames", "lives",   "incidents" };
+	struct cat c;
+	char path[64], want[64];
+
+	(void)state;
+	cat_init(&c, 1000);
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "/%s", top[i]);
+		assert_string_equal(hit(&c, path, 1), path);
+		snprintf(path, sizeof(path), "/v1/%s", top[i]);
+		assert_string_equal(hit(&c, path, 1), path);
+	}
+	for (unsigned i = 0; i < 24; i++) {
+		snprintf(path, sizeof(path), "/api/v2/user%c%c/feeds", 'a' + i / 26, 'a' + i % 26);
+		snprintf(want, sizeof(want), "/api/v2/user%c%c/feeds", 'a' + i / 26, 'a' + i % 26);
+		assert_string_equal(hit(&c, path, 1), i < 23 ? want : "/api/v2/{id}/feeds");
+	}
+	assert_int_equal(tmpl_stats(c.t)->merges, 1);
+	/* below the base, three do */
+	assert_string_equal(hit(&c, "/leagues/north/series", 1), "/leagues/north/series");
+	assert_string_equal(hit(&c, "/leagues/south/series", 1), "/leagues/south/series");
+	assert_string_equal(hit(&c, "/leagues/east/series", 1), "/leagues/{leagueId}/series");
+	assert_int_equal(tmpl_stats(c.t)->merges, 2);
+	cat_free(&c);
+}
+
 static void
 test_overflowed_table_never_undoes_its_merge(void **state)
 {
@@ -970,6 +1004,7 @@ main(void)
 		cmocka_unit_test(test_merge_undone_when_values_are_hit_often),
 		cmocka_unit_test(test_merge_of_three_undone_by_the_same_three),
 		cmocka_unit_test(test_popular_literal_promoted_beside_rare_ids),
+		cmocka_unit_test(test_api_base_needs_more_evidence),
 		cmocka_unit_test(test_overflowed_table_never_undoes_its_merge),
 		cmocka_unit_test(test_parameter_names_unique_and_from_the_literal_before),
 		cmocka_unit_test(test_segments_split_decoded_and_found),
