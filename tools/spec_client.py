@@ -39,6 +39,7 @@ Truth (JSON):
      {"method", "template", "spec_path", "operation_id", "requests",
       "status", "paths": [distinct paths, in order of first use],
       "path_params": {NAME: [distinct values]},
+      "enum_path_params": [names of path parameters that are enums],
       "query_params": [names sent], "header_params": [...],
       "cookie_params": [...], "body_properties": [top-level names sent]}]}}}
 """
@@ -324,6 +325,9 @@ def truth(sites, conns, results, args, seconds):
                         "statuses": dict(collections.Counter(str(s) for _, s in done)),
                         "paths": list(paths),
                         "path_params": {k: list(v) for k, v in params.items()},
+                        "enum_path_params": sorted(
+                            p["name"] for p in op.of("path")
+                            if "enum" in site.spec.deref(p["schema"])),
                         "query_params": sorted(query), "header_params": sorted(header),
                         "cookie_params": sorted(cookie), "body_properties": sorted(body)})
         out["sites"][site.host] = {"spec": site.spec.file, "base": site.base, "operations": ops}

@@ -302,9 +302,13 @@ classify_version(const char *s, size_t n)
 		while (i < n && is_digit(u[i]))
 			i++;
 	}
-	if (i < n && is_alpha(u[i])) {
-		while (i < n && is_alpha(u[i]))
+	if (i < n && is_lower(u[i])) {
+		size_t a = i;
+
+		while (i < n && is_lower(u[i]))
 			i++;
+		if (i - a > 8)
+			return false; /* alpha, beta, rc, preview: not v4MAAMRGYtqb... */
 		while (i < n && is_digit(u[i]))
 			i++;
 	}
@@ -530,11 +534,13 @@ ar_api_seg_classify(const char *s, size_t n)
 	random_case = letters >= 8 && upper * 4 >= letters && lower * 4 >= letters &&
 		      case_trans * 3 >= letters;
 	if (random_case) {
-		/* camelCase changes case as often: getUserByIdAndName */
-		size_t lone, acr;
+		/* camelCase changes case as often (getUserByIdAndName), but it has vowels */
+		size_t lone, acr, vow = 0;
 
 		case_oddities(u, n, &lone, &acr);
-		random_case = lone + acr >= 2;
+		for (size_t i = 0; i < n; i++)
+			vow += is_vowel(u[i]);
+		random_case = lone + acr >= 2 || vow * 3 < letters;
 	}
 	if (n >= 16 && odd == 0 && pad_ok && eq <= 2 && (idlike || random_case))
 		return AR_SEG_TOKEN;

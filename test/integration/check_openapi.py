@@ -19,8 +19,9 @@ site (the document's file name, <host>.json or .yaml) and overall:
              templates landing on one of ours is a collapse
              (/users/me into /users/{}, /api/v1/orders into /api/v1/{})
   literal    our templates with a literal segment equal to a value the
-  ids        client sent for a path parameter, where no spec template of
-             the site has that literal at that place (/users/1234)
+  ids        client sent for a path parameter that is not an enum, where no
+             spec template of the site has that literal at that place
+             (/users/1234)
   body       recall of the top-level JSON property names the client sent,
   props      in our requestBody schema of the same operation
   query      recall of the query parameter names the client sent, in our
@@ -253,7 +254,10 @@ def judge_site(host, t_site, doc):
             r.collapsed.append((ours_key, sorted(spec_tmpls)))
 
     # Literal ids: a sent path value as a literal where the spec has none.
-    values = {v for o in t_site["operations"] for vs in o["path_params"].values() for v in vs}
+    # (an enum's values are the spec's own words, fixed like literals: learnt
+    # as literals they cost precision and recall, but they are not ids)
+    values = {v for o in t_site["operations"] for k, vs in o["path_params"].items()
+              if k not in o.get("enum_path_params", ()) for v in vs}
     spec_literals = {(i, s) for (_, t) in truth_ops for i, s in enumerate(segments(t)) if s != "{}"}
     for key, op in sorted(ours.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         for i, s in enumerate(op.segs):

@@ -156,6 +156,8 @@ test_email_token_text(void **state)
 		{ "cha_ePivscxUvbxAiU", AR_SEG_TOKEN },
 		{ "cal_AzpgYtvZxlXstC", AR_SEG_TOKEN }, /* few vowels */
 		{ "pro_evgcsNdzmuEeta", AR_SEG_TOKEN }, /* vgcsNdzm */
+		{ "MzvqtNegevDoavEOggssFR", AR_SEG_TOKEN }, /* random case, few vowels */
+		{ "v4MAAMRGYtqbxtxDyrBRTe", AR_SEG_TOKEN }, /* not a version */
 		{ "get_listOfUserAccountsByName", AR_SEG_WORD },
 		{ "get_userByIdAndName", AR_SEG_WORD },
 		/* ... which words do not look like: camelCase, acronyms, snake_case */
