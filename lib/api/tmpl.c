@@ -126,6 +126,8 @@ struct tnode {
 	uint8_t n_vals;   /* entries of vals */
 	uint8_t cap_vals; /* room in vals */
 	uint8_t evict;    /* merged: where the next eviction search starts */
+	uint8_t n_pfx;    /* parameters: entries of pfx */
+	uint32_t pfx[4];  /* parameters: hashes of the ids' typed prefixes (se-, cus_) */
 	int8_t vidx;      /* this literal's value in its parent's table, or -1 */
 	char name[];      /* literal: the segment; parameter: its name */
 };
@@ -916,6 +918,34 @@ decide(struct tmpl *t, struct tnode *p)
 /* Routing                                                             */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The hash (never 0) of @s's typed prefix: 1 to 8 letters and the '-' or
+ * '_' after them, with more after that (se-4b-f-p: "se-"); 0 when none.
+ */
+static uint32_t
+typed_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint32_t h = 2166136261u;
+
+	while (i < n && i < 9 && is_alpha((unsigned char)s[i]))
+		i++;
+	if (i == 0 || i > 8 || i + 1 >= n || (s[i] != '-' && s[i] != '_'))
+		return 0;
+	for (size_t j = 0; j <= i; j++)
+		h = (h ^ (unsigned char)s[j]) * 16777619u;
+	return h ? h : 1;
+}
+
+static bool
+param_has_prefix(const struct tnode *q, uint32_t h)
+{
+	for (unsigned i = 0; i < q->n_pfx; i++)
+		if (q->pfx[i] == h)
+			return true;
+	return false;
+}
+
 /* The word @s under @p: tracks it, takes the decisions it calls for. */
 static struct tnode *
 route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t client)
@@ -936,7 +966,13 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 			/* a promoted value whose literal child the tree could not make */
 			change = val_see(&p->vals[i], client);
 			lit = p->vals[i].lit;
-		} else if (!(lit = classify_literal_like(s, n))) {
+		} else if (!(lit = classify_literal_like(s, n)) && p->param != NULL &&
+			   p->param->n_pfx && !merged(p) &&
+			   param_has_prefix(p->param, typed_prefix(s, n))) {
+			/* se-h-zr beside ids such as se-4b-f-p9 */
+			p->param->seg_mask |= WORD_BIT;
+			return p->param;
+		} else if (!lit) {
 			i = val_add(p, s, n, h);
 			if (i >= 0) {
 				val_see(&p->vals[i], client);
@@ -987,13 +1023,35 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 }
 
 static struct tnode *
-route_param(struct tmpl *t, struct tnode *p, enum ar_api_seg cls)
+route_param(struct tmpl *t, struct tnode *p, enum ar_api_seg cls, const char *s, size_t n)
 {
 	struct tnode *q = p->param;
+	uint32_t h = typed_prefix(s, n);
 
 	if (q == NULL && (q = param_new(t, p)) == NULL)
 		return NULL;
 	q->seg_mask |= 1u << cls;
+	/* the first prefixes of ids: words that share one are ids too */
+	if (h != 0 && q->n_pfx < 4 && !param_has_prefix(q, h)) {
+		struct tnode *c, *next;
+		bool folded = false;
+
+		q->pfx[q->n_pfx++] = h;
+		/* ... including those seen before, literal until now */
+		for (c = p->kids; c != NULL; c = next) {
+			next = c->next;
+			if ((c->flags & TN_LITLIKE) || typed_prefix(c->name, c->len) != h)
+				continue;
+			unlink_kid(t, p, c);
+			absorb(t, q, c);
+			folded = true;
+		}
+		if (folded) {
+			q->seg_mask |= WORD_BIT;
+			relink(t, p);
+			t->st.merges++;
+		}
+	}
 	return q;
 }
 
@@ -1033,7 +1091,7 @@ tmpl_route(struct tmpl *t, const char *path, size_t n, uint64_t client, uint64_t
 		if (cls == AR_SEG_WORD)
 			node = route_word(t, node, seg, len, client);
 		else
-			node = route_param(t, node, cls);
+			node = route_param(t, node, cls, seg, len);
 		if (node == NULL)
 			return NULL;
 		i = j;

@@ -154,8 +154,8 @@ test_email_token_text(void **state)
 		{ "euszuPoWvnfefloBzQrcwe", AR_SEG_TOKEN },
 		{ "pat_JQSECVsaMrzbpB", AR_SEG_TOKEN }, /* typed prefix, mixed-case tail */
 		{ "cha_ePivscxUvbxAiU", AR_SEG_TOKEN },
-		{ "cal_AzpgYtvZxlXstC", AR_SEG_TOKEN }, /* few vowels */
-		{ "pro_evgcsNdzmuEeta", AR_SEG_TOKEN }, /* vgcsNdzm */
+		{ "cal_AzpgYtvZxlXstC", AR_SEG_TOKEN },     /* few vowels */
+		{ "pro_evgcsNdzmuEeta", AR_SEG_TOKEN },     /* vgcsNdzm */
 		{ "MzvqtNegevDoavEOggssFR", AR_SEG_TOKEN }, /* random case, few vowels */
 		{ "v4MAAMRGYtqbxtxDyrBRTe", AR_SEG_TOKEN }, /* not a version */
 		{ "get_listOfUserAccountsByName", AR_SEG_WORD },

@@ -646,6 +646,33 @@ test_api_base_needs_more_evidence(void **state)
 	cat_free(&c);
 }
 
+/*
+ * Ids with a typed prefix, most of which classify as ids (se-4b-f-p9) and
+ * some as words (se-h-zr): the words that share the ids' prefix are ids,
+ * those seen before the first id as well as those after.
+ */
+static void
+test_words_sharing_the_ids_prefix_are_ids(void **state)
+{
+	struct cat c;
+
+	(void)state;
+	cat_init(&c, 1000);
+	assert_string_equal(hit(&c, "/manifests/se-h-zr", 1), "/manifests/se-h-zr");
+	assert_string_equal(hit(&c, "/manifests/se-h-zr/labels", 1), "/manifests/se-h-zr/labels");
+	assert_string_equal(hit(&c, "/manifests/summary", 1), "/manifests/summary");
+	assert_string_equal(hit(&c, "/manifests/se-48b-f7p", 1), "/manifests/{manifestId}");
+	assert_int_equal(tmpl_stats(c.t)->merges, 1);
+	assert_string_equal(hit(&c, "/manifests/se-jedn-npt/labels", 2),
+			    "/manifests/{manifestId}/labels");
+	assert_int_equal(ep_at(&c, "/manifests/{manifestId}", AR_API_GET)->calls, 2);
+	assert_int_equal(ep_at(&c, "/manifests/{manifestId}/labels", AR_API_GET)->calls, 2);
+	/* another prefix, and words without one, stay literal */
+	assert_string_equal(hit(&c, "/manifests/ab-cd", 1), "/manifests/ab-cd");
+	assert_string_equal(hit(&c, "/manifests/summary", 1), "/manifests/summary");
+	cat_free(&c);
+}
+
 static void
 test_overflowed_table_never_undoes_its_merge(void **state)
 {
@@ -1005,6 +1032,7 @@ main(void)
 		cmocka_unit_test(test_merge_of_three_undone_by_the_same_three),
 		cmocka_unit_test(test_popular_literal_promoted_beside_rare_ids),
 		cmocka_unit_test(test_api_base_needs_more_evidence),
+		cmocka_unit_test(test_words_sharing_the_ids_prefix_are_ids),
 		cmocka_unit_test(test_overflowed_table_never_undoes_its_merge),
 		cmocka_unit_test(test_parameter_names_unique_and_from_the_literal_before),
 		cmocka_unit_test(test_segments_split_decoded_and_found),
