@@ -70,21 +70,22 @@
 #include "api_priv.h"
 #include "classify_priv.h"
 
-#define DEPTH_MAX    32  /* segments of a routed path */
-#define SEG_MAX      255 /* longest decoded segment kept as a literal */
-#define VAL_CAP      32  /* word values tracked per node */
-#define VAL_CLIENTS  4   /* distinct clients remembered per value */
-#define RARE_HITS    2   /* a value with at most this many hits is rare */
-#define POP_CLIENTS  3   /* a value seen by this many clients ... */
-#define POP_HITS     8   /* ... or this many times is popular */
-#define MERGE_RARE   3   /* rare values that make a merge (<< flips) */
-#define BASE_RARE    24  /* ... at an API's base: /, /v1, /api/v2 */
-#define SPLIT_VALS   3   /* values that can undo a merge (<< flips): as many as make one */
-#define FLIPS_MAX    3   /* splits remembered per node */
-#define PNAME_CAP    48  /* a parameter name with its suffix and NUL */
-#define HASH_INIT    64  /* slots of a new tree's children table */
-#define TMPL_MAGIC   'T'
-#define TMPL_VERSION 1
+#define DEPTH_MAX     32  /* segments of a routed path */
+#define SEG_MAX       255 /* longest decoded segment kept as a literal */
+#define VAL_CAP       32  /* word values tracked per node */
+#define VAL_CLIENTS   4   /* distinct clients remembered per value */
+#define RARE_HITS     2   /* a value with at most this many hits is rare */
+#define POP_CLIENTS   3   /* a value seen by this many clients ... */
+#define POP_HITS      8   /* ... or this many times is popular */
+#define MERGE_RARE    3   /* rare values that make a merge (<< flips) */
+#define BASE_RARE     24  /* ... at an API's base: /, /v1, /api/v2 */
+#define UNDER_ID_RARE 6   /* ... under an id that is not a word: /tasks/{uuid} */
+#define SPLIT_VALS    3   /* values that can undo a merge (<< flips): as many as make one */
+#define FLIPS_MAX     3   /* splits remembered per node */
+#define PNAME_CAP     48  /* a parameter name with its suffix and NUL */
+#define HASH_INIT     64  /* slots of a new tree's children table */
+#define TMPL_MAGIC    'T'
+#define TMPL_VERSION  1
 
 #define WORD_BIT (1u << AR_SEG_WORD)
 #define SEG_ALL  ((1u << AR_SEG_MAX) - 1)
@@ -771,7 +772,15 @@ static bool
 should_merge(const struct tnode *p)
 {
 	uint64_t rare = p->untracked, all = p->untracked;
-	uint64_t need = (uint64_t)(api_base(p) ? BASE_RARE : MERGE_RARE) << p->flips;
+	/*
+	 * Under an id that is not a word (/tasks/{uuid}/subtasks), words are
+	 * sub-resources and actions far more often than ids too.
+	 */
+	uint64_t need = api_base(p)                                        ? BASE_RARE :
+			(p->flags & TN_PARAM) && !(p->seg_mask & WORD_BIT) ? UNDER_ID_RARE :
+									     MERGE_RARE;
+
+	need <<= p->flips;
 
 	if (merged(p))
 		return false;

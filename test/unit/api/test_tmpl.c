@@ -537,28 +537,48 @@ test_merge_of_three_undone_by_the_same_three(void **state)
 {
 	static const char *const words[] = { "discography", "related-artists", "top-tracks" };
 	struct cat c;
-	char path[64], want[64];
+	char path[64];
 
 	(void)state;
 	cat_init(&c, 1000);
-	/* three actions of an artist, each seen once: taken for ids */
+	/* three pages of a section, each seen once: taken for ids */
 	for (unsigned i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "/artists/42/%s", words[i]);
-		snprintf(want, sizeof(want), "/artists/{artistId}/%s", words[i]);
-		assert_string_equal(hit(&c, path, 1),
-				    i < 2 ? want : "/artists/{artistId}/{artistId2}");
+		snprintf(path, sizeof(path), "/music/%s", words[i]);
+		assert_string_equal(hit(&c, path, 1), i < 2 ? path : "/music/{musicId}");
 	}
 	assert_int_equal(tmpl_stats(c.t)->merges, 1);
 	/* then each from three clients: all three popular, the merge is undone */
 	for (uint64_t cl = 2; cl <= 3; cl++)
 		for (unsigned i = 0; i < 3; i++) {
-			snprintf(path, sizeof(path), "/artists/7/%s", words[i]);
+			snprintf(path, sizeof(path), "/music/%s", words[i]);
 			hit(&c, path, cl);
 		}
 	assert_int_equal(tmpl_stats(c.t)->splits, 1);
-	assert_string_equal(hit(&c, "/artists/9/top-tracks", 4), "/artists/{artistId}/top-tracks");
-	assert_string_equal(hit(&c, "/artists/9/discography", 4),
-			    "/artists/{artistId}/discography");
+	assert_string_equal(hit(&c, "/music/top-tracks", 4), "/music/top-tracks");
+	assert_string_equal(hit(&c, "/music/discography", 4), "/music/discography");
+	cat_free(&c);
+}
+
+/*
+ * Under an id that is not a word, words are actions and sub-resources
+ * (/tasks/{uuid}/subtasks): 6 rare ones merge there, not 3.
+ */
+static void
+test_words_under_an_id_need_six(void **state)
+{
+	static const char *const words[] = { "subtasks",     "duplicate",  "stories",
+					     "dependencies", "dependents", "blockers" };
+	struct cat c;
+	char path[64], want[64];
+
+	(void)state;
+	cat_init(&c, 1000);
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "/tasks/%u/%s", 100 + i, words[i]);
+		snprintf(want, sizeof(want), "/tasks/{taskId}/%s", words[i]);
+		assert_string_equal(hit(&c, path, 1), i < 5 ? want : "/tasks/{taskId}/{taskId2}");
+	}
+	assert_int_equal(tmpl_stats(c.t)->merges, 1);
 	cat_free(&c);
 }
 
@@ -1030,6 +1050,7 @@ main(void)
 		cmocka_unit_test(test_rare_words_must_be_half_of_the_values),
 		cmocka_unit_test(test_merge_undone_when_values_are_hit_often),
 		cmocka_unit_test(test_merge_of_three_undone_by_the_same_three),
+		cmocka_unit_test(test_words_under_an_id_need_six),
 		cmocka_unit_test(test_popular_literal_promoted_beside_rare_ids),
 		cmocka_unit_test(test_api_base_needs_more_evidence),
 		cmocka_unit_test(test_words_sharing_the_ids_prefix_are_ids),
