@@ -122,7 +122,11 @@ class _Pattern:
             return WORDCH
         if c == "s":
             return " "
-        if c in "DWSbB" or c == "":
+        if c == "S":
+            return WORDCH[:-1]
+        if c == "D":
+            return WORDCH[:52]
+        if c in "WbB" or c == "":
             raise PatternError(f"escape \\{c} not supported")
         return c
 
@@ -139,6 +143,9 @@ class _Pattern:
             return node
         if c == "[":
             return ("set", self.charset())
+        if c == "\\" and self.peek() in ("b", "B"):
+            self.i += 1
+            return ("seq", [])  # a word boundary: nothing to write
         if c == "\\":
             return ("set", self.escape())
         if c == ".":
@@ -238,8 +245,10 @@ class Spec:
             if not ref.startswith("#/"):
                 raise ValueError(f"{self.file}: only local $ref supported: {ref}")
             obj = self.doc
+            # a URI fragment: percent-decoded, then JSON-pointer unescaped
             for part in ref[2:].split("/"):
-                obj = obj[part.replace("~1", "/").replace("~0", "~")]
+                part = unquote(part).replace("~1", "/").replace("~0", "~")
+                obj = obj[int(part)] if isinstance(obj, list) else obj[part]
             seen += 1
             if seen > 32:
                 raise ValueError(f"{self.file}: $ref loop at {ref}")
