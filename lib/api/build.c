@@ -118,6 +118,18 @@ on_form(void *user, enum ar_field_kind kind, const char *name, size_t nl, const 
 	return 0;
 }
 
+/* A top-level member's path: "$.name" (or "$[\"a b\"]"), nothing below it. */
+static bool
+json_top(const char *p, size_t n)
+{
+	if (n < 3 || p[0] != '$')
+		return false;
+	if (p[1] == '.')
+		return memchr(p + 2, '.', n - 2) == NULL && memchr(p + 2, '[', n - 2) == NULL;
+	/* ["a b"]: one bracket, at the end */
+	return p[1] == '[' && p[2] == '"' && p[n - 1] == ']' && memchr(p + 2, '[', n - 2) == NULL;
+}
+
 static int
 on_json(void *user, enum ar_field_kind kind, const char *name, size_t nl, const char *val,
 	size_t vl)
@@ -155,6 +167,16 @@ on_json(void *user, enum ar_field_kind kind, const char *name, size_t nl, const 
 		t = AR_TYPE_ARRAY;
 		break;
 	default:
+		return 0;
+	}
+	/*
+	 * The last quarter of the record is kept for top-level members: a
+	 * large body (a calendar event's nested attendees, reminders and
+	 * conference data) would fill it before its later members were seen.
+	 */
+	if (x->r->n_fields >= AR_API_REC_FIELDS * 3 / 4 && !json_top(name, nl)) {
+		x->r->fields_cut++;
+		x->r->flags |= AR_API_R_CUT;
 		return 0;
 	}
 	/*

@@ -29,7 +29,8 @@ site (the document's file name, <host>.json or .yaml) and overall:
 
 It fails (exit 1) when precision or recall is under 0.95, or a body-props
 or query-params recall under 0.9, overall or for a site; on any collapse
-or literal id; on a document that is not OpenAPI 3.0.3; when a site has no
+or literal id (--overall-only: the overall numbers only, and more than
+--max-collapsed collapses or --max-literal-ids literal ids in all); on a document that is not OpenAPI 3.0.3; when a site has no
 document; and when tools/npm/validate-openapi.mjs (swagger-parser) finds
 a document invalid. Exit 2 on unreadable input.
 
@@ -314,6 +315,8 @@ def judge(truth, docs, opts):
     for r in results + [total]:
         def fail(kind, text, where=r.host):
             failures.append((kind, f"{where}: {text}"))
+        if getattr(opts, "overall_only", False) and r is not total:
+            continue
         if r.precision < opts.min_precision:
             fail("precision", f"precision {r.precision:.3f} < {opts.min_precision}")
         if r.recall < opts.min_recall:
@@ -323,6 +326,12 @@ def judge(truth, docs, opts):
         if r.query.value < opts.min_schema:
             fail("query-params", f"query parameter recall {r.query} < {opts.min_schema}")
         if r is total:
+            if getattr(opts, "overall_only", False):
+                if len(r.collapsed) > opts.max_collapsed:
+                    fail("collapsed", f"{len(r.collapsed)} collapsed > {opts.max_collapsed}")
+                if len(r.literal_ids) > opts.max_literal_ids:
+                    fail("literal-id",
+                         f"{len(r.literal_ids)} literal ids > {opts.max_literal_ids}")
             continue
         for (m, t), spec_tmpls in r.collapsed:
             fail("collapsed", f"{m} {t} serves {len(spec_tmpls)} spec templates: "
@@ -579,6 +588,11 @@ def main():
                     help="skip the swagger-parser validation")
     ap.add_argument("--show", type=int, default=10,
                     help="missing/extra operations and failures of a kind listed per site")
+    ap.add_argument("--overall-only", action="store_true",
+                    help="judge the overall numbers only, with --max-collapsed and "
+                         "--max-literal-ids (public specs: sites are reported, not judged)")
+    ap.add_argument("--max-collapsed", type=int, default=0)
+    ap.add_argument("--max-literal-ids", type=int, default=0)
     ap.add_argument("--self-test", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="self-test: print every report")
     args = ap.parse_args()

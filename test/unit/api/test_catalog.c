@@ -750,6 +750,58 @@ test_caps_are_counted(void **state)
 	ar_api_catalog_free(c);
 }
 
+/* Whether record @r has a request-body field named @name. */
+static bool
+rec_has_body_field(const struct ar_api_rec *r, const char *name)
+{
+	for (unsigned i = 0; i < r->n_fields; i++) {
+		const struct ar_api_field *f = &r->fields[i];
+
+		if (f->where == AR_IN_REQ_BODY && f->name_len == strlen(name) &&
+		    memcmp(r->arena + f->name_off, name, f->name_len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_record_keeps_room_for_top_level_members(void **state)
+{
+	(void)state;
+	/* a nested object of 90 members first, then three top-level members */
+	static char body[2048];
+	size_t n = (size_t)snprintf(body, sizeof(body), "{\"attendees\":{");
+	for (int i = 0; i < 90; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "%s\"a%d\":%d", i ? "," : "", i,
+				      i);
+	snprintf(body + n, sizeof(body) - n, "},\"summary\":\"x\",\"start\":1,\"end\":2}");
+	uint8_t addr[4] = { 10, 0, 0, 1 };
+	struct ar_api_tx_view v = {
+		.method = "POST",
+		.method_len = 4,
+		.target = "/calendars/events",
+		.target_len = 17,
+		.host = "cal.test",
+		.host_len = 8,
+		.req_ct = "application/json",
+		.req_ct_len = 16,
+		.req_body = body,
+		.req_body_len = strlen(body),
+		.client = addr,
+	};
+	static struct ar_api_rec r;
+	ar_api_rec_build(&r, &v);
+	/* "$", "$.attendees" and 70 of its members fill three quarters; the rest is kept */
+	assert_int_equal(r.n_fields, 72 + 3);
+	assert_true(rec_has_body_field(&r, "$.attendees.a69"));
+	assert_false(rec_has_body_field(&r, "$.attendees.a70"));
+	assert_true(rec_has_body_field(&r, "$.summary"));
+	assert_true(rec_has_body_field(&r, "$.start"));
+	assert_true(rec_has_body_field(&r, "$.end"));
+	assert_int_equal(r.fields_cut, 20);
+	assert_true(r.flags & AR_API_R_CUT);
+}
+
 static void
 test_word_merge_counted_and_endpoints_moved(void **state)
 {
@@ -815,6 +867,7 @@ main(void)
 		cmocka_unit_test(test_save_load_round_trip),
 		cmocka_unit_test(test_openapi_document),
 		cmocka_unit_test(test_caps_are_counted),
+		cmocka_unit_test(test_record_keeps_room_for_top_level_members),
 		cmocka_unit_test(test_word_merge_counted_and_endpoints_moved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
