@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api_priv.h"
 #include "classify_priv.h"
@@ -283,6 +284,25 @@ is_email(const char *s, size_t n)
 /* Path segments                                                       */
 /* ------------------------------------------------------------------ */
 
+size_t
+classify_prefix_len(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && i < 9 && is_alpha((unsigned char)s[i]))
+		i++;
+	if (i == 0 || i > 8 || i + 1 >= n || (s[i] != '-' && s[i] != '_'))
+		return 0;
+	return i + 1;
+}
+
+bool
+classify_base_word(const char *s, size_t n)
+{
+	return classify_version(s, n) || (n == 3 && strncasecmp(s, "api", 3) == 0) ||
+	       (n == 4 && (strncasecmp(s, "apis", 4) == 0 || strncasecmp(s, "rest", 4) == 0));
+}
+
 bool
 classify_version(const char *s, size_t n)
 {
@@ -404,13 +424,15 @@ random_piece(const unsigned char *s, size_t n)
 static bool
 typed_prefix_id(const unsigned char *s, size_t n)
 {
-	size_t i = 0, up = 0, low = 0, vow = 0, cons = 0, run = 0, lone, acr;
+	size_t i = classify_prefix_len((const char *)s, n), up = 0, low = 0, vow = 0, cons = 0;
+	size_t run = 0, lone, acr;
 
-	while (i < n && is_lower(s[i]))
-		i++;
-	if (i < 2 || i > 8 || i + 13 > n || s[i] != '_')
+	if (i < 3 || i + 12 > n || s[i - 1] != '_')
 		return false;
-	for (size_t j = ++i; j < n; j++) {
+	for (size_t j = 0; j + 1 < i; j++)
+		if (!is_lower(s[j]))
+			return false;
+	for (size_t j = i; j < n; j++) {
 		if (!is_alpha(s[j]))
 			return false;
 		up += is_upper(s[j]);

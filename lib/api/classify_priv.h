@@ -13,6 +13,16 @@
 /* True when @s is a version token: v1, V2, v10, v1.1, v2beta, v1alpha1; 1.0, 10.2. */
 bool classify_version(const char *s, size_t n);
 
+/* True when @s may make up an API's base path: a version, api, apis or rest. */
+bool classify_base_word(const char *s, size_t n);
+
+/*
+ * The length of @s's typed prefix, its separator included: 1 to 8 letters
+ * and a '-' or '_' with more after it (se-4b-f-p9: 3, cus_NffrFe: 4); 0
+ * when it has none.
+ */
+size_t classify_prefix_len(const char *s, size_t n);
+
 /*
  * True when @s is a word of the vocabulary (case-insensitive), directly or
  * as a regular plural of one: "users", "Categories", "boxes".

@@ -65,7 +65,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <strings.h>
 
 #include "api_priv.h"
 #include "classify_priv.h"
@@ -184,13 +183,7 @@ mix64(uint64_t x)
 static uint64_t
 str_hash(const struct tmpl *t, const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ t->seed;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return mix64(h);
+	return mix64(api_fnv(API_FNV_INIT ^ t->seed, s, n));
 }
 
 static inline uint32_t
@@ -758,13 +751,9 @@ api_base(const struct tnode *p)
 {
 	unsigned depth = 0;
 
-	for (; p->parent != NULL; p = p->parent) {
-		if (++depth > 2 || (p->flags & TN_PARAM))
+	for (; p->parent != NULL; p = p->parent)
+		if (++depth > 2 || (p->flags & TN_PARAM) || !classify_base_word(p->name, p->len))
 			return false;
-		if (!classify_version(p->name, p->len) && strcasecmp(p->name, "api") != 0 &&
-		    strcasecmp(p->name, "apis") != 0 && strcasecmp(p->name, "rest") != 0)
-			return false;
-	}
 	return true;
 }
 
@@ -927,22 +916,16 @@ decide(struct tmpl *t, struct tnode *p)
 /* Routing                                                             */
 /* ------------------------------------------------------------------ */
 
-/*
- * The hash (never 0) of @s's typed prefix: 1 to 8 letters and the '-' or
- * '_' after them, with more after that (se-4b-f-p: "se-"); 0 when none.
- */
+/* The hash (never 0) of @s's typed prefix (classify_prefix_len()); 0 when none. */
 static uint32_t
 typed_prefix(const char *s, size_t n)
 {
-	size_t i = 0;
-	uint32_t h = 2166136261u;
+	size_t k = classify_prefix_len(s, n);
+	uint32_t h;
 
-	while (i < n && i < 9 && is_alpha((unsigned char)s[i]))
-		i++;
-	if (i == 0 || i > 8 || i + 1 >= n || (s[i] != '-' && s[i] != '_'))
+	if (k == 0)
 		return 0;
-	for (size_t j = 0; j <= i; j++)
-		h = (h ^ (unsigned char)s[j]) * 16777619u;
+	h = (uint32_t)api_fnv(API_FNV_INIT, s, k);
 	return h ? h : 1;
 }
 
