@@ -105,7 +105,6 @@ struct tval {
 	uint32_t hits;                 /* saturating */
 	uint32_t clients[VAL_CLIENTS]; /* distinct client hashes, never 0 */
 	uint8_t n_clients;
-	bool lit; /* its literal child was promoted (TN_PROMOTED) */
 };
 
 struct tnode {
@@ -558,46 +557,32 @@ val_popular(const struct tval *v)
 }
 
 /*
- * Room for a new value at the merged node @p whose table is full: the
- * first rare value from the cursor on (so rare values leave in about the
- * order they came) gives its place. Returns the index, or -1 when every
- * value has more than RARE_HITS hits.
+ * Tracks @s at the merged node @p, whose table is full, in the place of a
+ * rare value: the first from the cursor on, so rare values leave in about
+ * the order they came (promoted values, with POP_HITS hits or more, never
+ * do). The victim's name buffer is reused, in place when @s fits in it.
+ * Returns the index, or -1 when no value is rare (or memory is short).
  */
 static int
-val_evict(struct tnode *p)
+val_replace(struct tnode *p, const char *s, size_t n, uint64_t h)
 {
 	for (unsigned k = 0; k < p->n_vals; k++) {
 		unsigned i = (p->evict + k) % p->n_vals;
 		struct tval *v = &p->vals[i];
+		char *name;
 
-		if (v->hits <= RARE_HITS && !v->lit) {
-			free(v->name);
-			v->name = NULL;
-			p->evict = (uint8_t)((i + 1) % p->n_vals);
-			return (int)i;
-		}
+		if (v->hits > RARE_HITS)
+			continue;
+		name = realloc(v->name, n + 1);
+		if (name == NULL)
+			return -1;
+		memcpy(name, s, n);
+		name[n] = '\0';
+		*v = (struct tval){ .hash = h, .name = name, .len = (uint32_t)n };
+		p->evict = (uint8_t)((i + 1) % p->n_vals);
+		return (int)i;
 	}
 	return -1;
-}
-
-/* Tracks @s at the merged node @p in place of a rare value; its index or -1. */
-static int
-val_replace(struct tnode *p, const char *s, size_t n, uint64_t h)
-{
-	char *name = malloc(n + 1);
-	int i;
-
-	if (name == NULL)
-		return -1;
-	i = val_evict(p);
-	if (i < 0) {
-		free(name);
-		return -1;
-	}
-	memcpy(name, s, n);
-	name[n] = '\0';
-	p->vals[i] = (struct tval){ .hash = h, .name = name, .len = (uint32_t)n };
-	return i;
 }
 
 /* Points the literal children of @n at their values. */
@@ -757,8 +742,17 @@ api_base(const struct tnode *p)
 	return true;
 }
 
+/* Whether the value @v of @p has a literal child that traffic promoted. */
 static bool
-should_merge(const struct tnode *p)
+val_promoted(const struct tmpl *t, const struct tnode *p, const struct tval *v)
+{
+	const struct tnode *c = kid_find(t, p, v->name, v->len, v->hash);
+
+	return c != NULL && (c->flags & TN_PROMOTED);
+}
+
+static bool
+should_merge(const struct tmpl *t, const struct tnode *p)
 {
 	uint64_t rare = p->untracked, all = p->untracked;
 	/*
@@ -774,8 +768,8 @@ should_merge(const struct tnode *p)
 	if (merged(p))
 		return false;
 	for (unsigned i = 0; i < p->n_vals; i++) {
-		if (p->vals[i].lit)
-			continue; /* a collection or a promoted literal */
+		if (val_promoted(t, p, &p->vals[i]))
+			continue; /* a literal by its traffic */
 		all++;
 		rare += p->vals[i].hits <= RARE_HITS;
 	}
@@ -805,7 +799,7 @@ should_promote(const struct tnode *p, const struct tval *v)
 {
 	unsigned rare = 0;
 
-	if (v->lit || v->hits < POP_HITS || v->n_clients < POP_CLIENTS)
+	if (v->hits < POP_HITS || v->n_clients < POP_CLIENTS)
 		return false;
 	for (unsigned i = 0; i < p->n_vals; i++)
 		rare += p->vals[i].hits <= RARE_HITS;
@@ -817,7 +811,7 @@ static void
 promote_values(struct tmpl *t, struct tnode *p)
 {
 	for (unsigned i = 0; i < p->n_vals; i++) {
-		struct tval *v = &p->vals[i];
+		const struct tval *v = &p->vals[i];
 		struct tnode *c;
 
 		if (!should_promote(p, v) || kid_find(t, p, v->name, v->len, v->hash) != NULL)
@@ -827,7 +821,6 @@ promote_values(struct tmpl *t, struct tnode *p)
 			return; /* the tree is full */
 		c->flags |= TN_PROMOTED;
 		c->vidx = (int8_t)i;
-		v->lit = true;
 		t->st.promotions++;
 	}
 }
@@ -852,7 +845,7 @@ merge_words(struct tmpl *t, struct tnode *p)
 static void
 revisit(struct tmpl *t, struct tnode *n)
 {
-	if (should_merge(n))
+	if (should_merge(t, n))
 		merge_words(t, n);
 	for (struct tnode *c = n->kids; c != NULL; c = c->next)
 		revisit(t, c);
@@ -902,7 +895,7 @@ split_words(struct tmpl *t, struct tnode *p)
 static void
 decide(struct tmpl *t, struct tnode *p)
 {
-	if (should_merge(p)) {
+	if (should_merge(t, p)) {
 		if (merge_words(t, p))
 			revisit(t, p->param);
 	} else if (should_split(p)) {
@@ -955,9 +948,7 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 	} else {
 		i = val_find(p, s, n, h);
 		if (i >= 0) {
-			/* a promoted value whose literal child the tree could not make */
 			change = val_see(&p->vals[i], client);
-			lit = p->vals[i].lit;
 		} else if (!(lit = classify_literal_like(s, n)) && p->param != NULL &&
 			   p->param->n_pfx && !merged(p) &&
 			   param_has_prefix(p->param, typed_prefix(s, n))) {
@@ -1004,13 +995,8 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 		return p->param;
 	}
 	c = kid_new(t, p, s, n, h, lit);
-	if (c != NULL) {
-		int v = val_find(p, s, n, h);
-
-		c->vidx = (int8_t)v;
-		if (v >= 0 && p->vals[v].lit)
-			c->flags |= TN_PROMOTED;
-	}
+	if (c != NULL && !lit)
+		c->vidx = (int8_t)val_find(p, s, n, h);
 	return c;
 }
 
@@ -1402,9 +1388,6 @@ dec_body(struct tmpl *t, struct tnode *n, struct rbuf *b, unsigned depth, bool h
 			if (!(c->flags & TN_LITLIKE))
 				return false;
 	relink(t, n);
-	for (const struct tnode *c = n->kids; c != NULL; c = c->next)
-		if ((c->flags & TN_PROMOTED) && c->vidx >= 0)
-			n->vals[c->vidx].lit = true;
 	return true;
 }
 
