@@ -315,7 +315,7 @@ def judge(truth, docs, opts):
     for r in results + [total]:
         def fail(kind, text, where=r.host):
             failures.append((kind, f"{where}: {text}"))
-        if getattr(opts, "overall_only", False) and r is not total:
+        if opts.overall_only and r is not total:
             continue
         if r.precision < opts.min_precision:
             fail("precision", f"precision {r.precision:.3f} < {opts.min_precision}")
@@ -326,7 +326,7 @@ def judge(truth, docs, opts):
         if r.query.value < opts.min_schema:
             fail("query-params", f"query parameter recall {r.query} < {opts.min_schema}")
         if r is total:
-            if getattr(opts, "overall_only", False):
+            if opts.overall_only:
                 if len(r.collapsed) > opts.max_collapsed:
                     fail("collapsed", f"{len(r.collapsed)} collapsed > {opts.max_collapsed}")
                 if len(r.literal_ids) > opts.max_literal_ids:
