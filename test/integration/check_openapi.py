@@ -467,8 +467,8 @@ def self_test(args):
         git, iot = site_of(lambda h: h.startswith("git")), site_of(lambda h: h.startswith("iot"))
         scenarios = []
 
-        def scenario(name, expect, docs, fmt="json"):
-            scenarios.append((name, set(expect), docs, fmt))
+        def scenario(name, expect, docs, fmt="json", **opts):
+            scenarios.append((name, set(expect), docs, fmt, opts))
 
         scenario("exact", [], exact_docs(truth))
         scenario("exact, YAML", [], exact_docs(truth), "yaml")
@@ -477,6 +477,12 @@ def self_test(args):
         d = exact_docs(truth)
         d[shop] = make_doc(shop, [x for x in ops_of(shop) if x[1] != "/api/v1/products/search"])
         scenario("collapsed: literal into parameter", ["collapsed"], d)
+        # --overall-only (public specs): a collapse within --max-collapsed
+        # passes, one more fails
+        scenario("overall only, 1 collapsed of at most 1", [], d, overall_only=True,
+                 max_collapsed=1)
+        scenario("overall only, 1 collapsed of at most 0", ["collapsed"], d,
+                 overall_only=True, max_collapsed=0)
 
         # /users/me and /users/{id} merged the other way round would be a
         # literal id; the collection set of /v1 taken for a parameter:
@@ -548,7 +554,7 @@ def self_test(args):
             scenario("invalid document: responses without description", ["invalid"], d)
 
         wrong = 0
-        for i, (name, expect, docs, fmt) in enumerate(scenarios):
+        for i, (name, expect, docs, fmt, opts) in enumerate(scenarios):
             folder = os.path.join(tmp, f"s{i}")
             os.mkdir(folder)
             for host, doc in docs.items():
@@ -558,7 +564,7 @@ def self_test(args):
                     else:
                         yaml.safe_dump(doc, f, sort_keys=False)
             log = open(os.path.join(tmp, f"s{i}.log"), "w+")
-            failures = check(truth, folder, args, log)
+            failures = check(truth, folder, argparse.Namespace(**{**vars(args), **opts}), log)
             got = {k for k, _ in failures}
             ok = got == expect
             wrong += not ok
