@@ -30,9 +30,10 @@ site (the document's file name, <host>.json or .yaml) and overall:
 It fails (exit 1) when precision or recall is under 0.95, or a body-props
 or query-params recall under 0.9, overall or for a site; on any collapse
 or literal id (--overall-only: the overall numbers only, and more than
---max-collapsed collapses or --max-literal-ids literal ids in all); on a document that is not OpenAPI 3.0.3; when a site has no
-document; and when tools/npm/validate-openapi.mjs (swagger-parser) finds
-a document invalid. Exit 2 on unreadable input.
+--max-collapsed collapses or --max-literal-ids literal ids in all); on a
+document that is not OpenAPI 3.0.3; when a site has no document; and
+when tools/npm/validate-openapi.mjs (swagger-parser) finds a document
+invalid. Exit 2 on unreadable input.
 
 --self-test writes documents from the truth (by default the truth of
 `tools/spec_client.py --dry-run`) once exact and once per kind of fault,
