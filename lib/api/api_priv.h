@@ -94,6 +94,11 @@ struct tmpl_hooks {
 	void *(*move)(void *user, void *dst, void *src, const struct tnode *to, unsigned method);
 	/* A merge was undone: @ep, under the parameter that is removed, is dropped. */
 	void (*drop)(void *user, void *ep);
+	/*
+	 * ... and a value of it that led to leaf @at with @method before is a
+	 * literal again: returns the endpoint for the empty slot (NULL: none).
+	 */
+	void *(*add)(void *user, const struct tnode *at, unsigned method);
 };
 
 struct tmpl_stats {
@@ -111,13 +116,14 @@ struct tmpl *tmpl_create(const struct tmpl_hooks *h, void *user, uint32_t max_no
 void tmpl_free(struct tmpl *t);
 
 /*
- * Routes the raw path @path (percent-encoded, no query) seen from client
- * @client (a hash of its address) at @now_ns, growing the tree and
- * revisiting merge decisions on the way. Returns the leaf, or NULL when a
- * cap refused it (counted). May call the hooks before it returns.
+ * Routes the raw path @path (percent-encoded, no query) called with
+ * @method (AR_API_METHOD_MAX: not known) from client @client (a hash of
+ * its address) at @now_ns, growing the tree and revisiting merge
+ * decisions on the way. Returns the leaf, or NULL when a cap refused it
+ * (counted). May call the hooks before it returns.
  */
-struct tnode *tmpl_route(struct tmpl *t, const char *path, size_t n, uint64_t client,
-			 uint64_t now_ns);
+struct tnode *tmpl_route(struct tmpl *t, const char *path, size_t n, unsigned method,
+			 uint64_t client, uint64_t now_ns);
 
 /* The endpoint slot of @n for @method (the catalog fills it). */
 void **tnode_endpoint(struct tnode *n, unsigned method);

@@ -385,7 +385,34 @@ hook_drop(void *user, void *ep)
 	endpoint_free(e);
 }
 
-static const struct tmpl_hooks hooks = { .move = hook_move, .drop = hook_drop };
+/*
+ * tmpl hook: an un-merge gives a value back an endpoint it led to. It
+ * starts with no calls and no schema (the merged endpoint's were every
+ * value's together); traffic fills them.
+ */
+static void *
+hook_add(void *user, const struct tnode *at, unsigned method)
+{
+	struct ar_api_catalog *c = user;
+	struct endpoint *e;
+
+	if (c->routing == NULL)
+		return NULL;
+	if (c->st.endpoints >= c->p.max_endpoints) {
+		c->st.endpoints_capped++;
+		return NULL;
+	}
+	e = endpoint_new(c, c->routing, (struct tnode *)at, method);
+	if (e == NULL)
+		return NULL;
+	e->first_ns = e->last_ns = c->now;
+	endpoint_event(c, e, AR_API_NEW_ENDPOINT, c->now);
+	spec_check_endpoint(c, e);
+	mark_dirty(c, e);
+	return e;
+}
+
+static const struct tmpl_hooks hooks = { .move = hook_move, .drop = hook_drop, .add = hook_add };
 
 /* ------------------------------------------------------------------ */
 /* Sites                                                               */
@@ -656,8 +683,10 @@ ar_api_learn(struct ar_api_catalog *c, const struct ar_api_rec *r)
 	/* the tree counts its own decisions and caps: add what this route changed */
 	const struct tmpl_stats *ts = tmpl_stats(s->tree);
 	struct tmpl_stats before = *ts;
-	struct tnode *leaf =
-		tmpl_route(s->tree, path, r->path_len ? r->path_len : 1, client, r->ts_ns);
+	c->routing = s;
+	struct tnode *leaf = tmpl_route(s->tree, path, r->path_len ? r->path_len : 1, r->method,
+					client, r->ts_ns);
+	c->routing = NULL;
 	c->st.merges += ts->merges - before.merges;
 	c->st.splits += ts->splits - before.splits;
 	c->st.promotions += ts->promotions - before.promotions;

@@ -105,6 +105,7 @@ struct ar_api_catalog {
 	struct endpoint *endpoints;
 	struct endpoint *dirty;
 	struct gone *gone;
+	struct site *routing; /* the site whose tree routes a path, for its hooks */
 	unsigned n_owners;
 	struct owner owners[AR_API_MAX_OWNERS];
 };

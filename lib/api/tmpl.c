@@ -23,9 +23,9 @@
  * as its children (at most VAL_CAP, growing by doubling from 4), with their
  * hits and up to VAL_CLIENTS distinct clients. Words beyond a full table are
  * not tracked and mark the node "overflowed": each new literal child made
- * for one counts in values_capped and as an untracked rare value; at a
- * merged node only the first counts (the merge is then final, so the table
- * decides nothing more and every other word goes to the parameter).
+ * for one counts in values_capped and as an untracked rare value. At a
+ * merged node whose table is full, a new word takes the place of a rare
+ * value instead (val_replace()), so the table follows recent traffic.
  *
  * A value is rare with at most RARE_HITS hits and popular with POP_CLIENTS
  * distinct clients or POP_HITS hits. A node merges its words when its rare
@@ -40,12 +40,28 @@
  * top-down, so plain-word ids nested under each other
  * (/repos/octocat/hello-world) merge at every level.
  *
- * Un-merging. A merged node whose table did not overflow and holds at
- * least SPLIT_VALS << flips values, at least 3/4 of them popular, undoes
- * the merge: hooks.drop for every endpoint under the parameter, which is
- * freed, and every tracked value comes back as an empty literal child.
- * flips (at most FLIPS_MAX) counts the splits of a node; it doubles the
- * evidence both decisions need, so a node does not flap.
+ * Sub-paths. Each value of a merged node remembers (struct tev, at most
+ * EV_MAX) the sub-paths below the parameter it led to, with the methods
+ * called there: those of its literal subtree when it merged, and those its
+ * traffic reaches after. Busy ids lead on to the same next steps (every
+ * owner to its repositories, every user to /repos and /followers), where
+ * sub-resources and actions each lead somewhere of their own; that is how
+ * a busy id is told from a literal (values_alike(), ev_meet()).
+ *
+ * Un-merging. A merged node that holds at least SPLIT_VALS << flips
+ * values, at most a quarter of them rare, whose values are not alike,
+ * undoes the merge: hooks.drop for every endpoint under the parameter,
+ * which is freed; every tracked value comes back as a literal child, with
+ * its sub-paths rebuilt below it and hooks.add for the endpoints at their
+ * ends. Sub-paths remembered above that went through the parameter are
+ * forgotten (ev_forget()). flips (at most FLIPS_MAX) counts the splits of
+ * a node; it doubles the evidence both decisions need, so a node does not
+ * flap.
+ *
+ * Promotion. A value of a merged node that is popular by both measures
+ * where two thirds of the values are rare, and that does not lead on where
+ * another value does, becomes a literal beside the parameter (TN_PROMOTED):
+ * an action or collection beside ids (/images/prune).
  *
  * Decisions are taken when a node sees a new word value and when a tracked
  * value's hits reach RARE_HITS + 1 or POP_HITS or its clients reach
@@ -82,9 +98,13 @@
 #define SPLIT_VALS    3   /* values that can undo a merge (<< flips): as many as make one */
 #define FLIPS_MAX     3   /* splits remembered per node */
 #define PNAME_CAP     48  /* a parameter name with its suffix and NUL */
+#define EV_MAX        8   /* sub-paths remembered per value of a merged node */
+#define ENUM_VALS     8   /* at most this many values ... */
+#define ENUM_HITS     16  /* ... called this often on average (<< flips) are a closed set */
+#define EV_LEN        255 /* longest sub-path remembered, in encoded steps */
 #define HASH_INIT     64  /* slots of a new tree's children table */
 #define TMPL_MAGIC    'T'
-#define TMPL_VERSION  1
+#define TMPL_VERSION  2 /* 1: no sub-paths; still read */
 
 #define WORD_BIT (1u << AR_SEG_WORD)
 #define SEG_ALL  ((1u << AR_SEG_MAX) - 1)
@@ -97,6 +117,21 @@
 #define TN_PROMOTED   0x10 /* ... because its traffic said so (persisted) */
 #define ENC_HAS_PARAM 0x80 /* encoded flags only: a parameter child follows */
 
+/*
+ * A sub-path below a merged parameter that one of its values led to, with
+ * the methods called at its end: what an un-merge gives the value back.
+ * Steps, top-down: 'L', a length byte and a literal segment; or 'P', a
+ * flags byte (1: made from words) and the parameter's seg_mask in 4 bytes
+ * (little-endian). Empty: the parameter itself.
+ */
+struct tev {
+	uint8_t *steps; /* owned */
+	uint32_t hash;  /* of the steps */
+	uint32_t hits;  /* routes that took it (saturating); 1 for those folded in */
+	uint16_t len;
+	uint16_t methods; /* bits of enum ar_api_method */
+};
+
 /* A word value seen as a child of a node. */
 struct tval {
 	uint64_t hash;
@@ -105,7 +140,11 @@ struct tval {
 	uint32_t hits;                 /* saturating */
 	uint32_t clients[VAL_CLIENTS]; /* distinct client hashes, never 0 */
 	uint8_t n_clients;
+	uint8_t n_ev;
+	struct tev *ev; /* merged nodes: EV_MAX entries, allocated at the first */
 };
+
+_Static_assert(AR_API_METHOD_MAX <= 16, "tev.methods holds a bit per method");
 
 struct tnode {
 	struct tnode *parent;
@@ -141,6 +180,7 @@ struct tmpl {
 	uint64_t seed;
 	uint64_t next_id;
 	uint32_t max_nodes;
+	uint8_t version; /* of the bytes being decoded */
 	struct tmpl_stats st;
 };
 
@@ -297,11 +337,24 @@ node_alloc(struct tmpl *t, size_t name_cap)
 	return n;
 }
 
+/* Forgets the sub-paths of @v. */
+static void
+ev_clear(struct tval *v)
+{
+	for (unsigned i = 0; i < v->n_ev; i++)
+		free(v->ev[i].steps);
+	free(v->ev);
+	v->ev = NULL;
+	v->n_ev = 0;
+}
+
 static void
 node_free(struct tmpl *t, struct tnode *n)
 {
-	for (unsigned i = 0; i < n->n_vals; i++)
+	for (unsigned i = 0; i < n->n_vals; i++) {
 		free(n->vals[i].name);
+		ev_clear(&n->vals[i]);
+	}
 	free(n->vals);
 	free(n);
 	t->st.nodes--;
@@ -545,15 +598,11 @@ val_see(struct tval *v, uint64_t client)
 
 	if (v->hits < UINT32_MAX) {
 		v->hits++;
-		change = v->hits == RARE_HITS + 1 || v->hits == POP_HITS;
+		/* ... and at ENUM_HITS << flips, for values_closed() */
+		change = v->hits == RARE_HITS + 1 || v->hits == POP_HITS ||
+			 (v->hits >= ENUM_HITS && (v->hits & (v->hits - 1)) == 0);
 	}
 	return val_add_client(v, c ? c : 1) || change;
-}
-
-static bool
-val_popular(const struct tval *v)
-{
-	return v->n_clients >= POP_CLIENTS || v->hits >= POP_HITS;
 }
 
 /*
@@ -576,6 +625,7 @@ val_replace(struct tnode *p, const char *s, size_t n, uint64_t h)
 		name = realloc(v->name, n + 1);
 		if (name == NULL)
 			return -1;
+		ev_clear(v);
 		memcpy(name, s, n);
 		name[n] = '\0';
 		*v = (struct tval){ .hash = h, .name = name, .len = (uint32_t)n };
@@ -600,6 +650,113 @@ relink(struct tmpl *t, struct tnode *n)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Sub-paths of the values of merged nodes                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Remembers that @v led to the sub-path @steps (@n bytes) and to @methods
+ * there. At most EV_MAX sub-paths per value: the others are counted in
+ * values_capped, and an un-merge does not give them back (traffic does).
+ */
+static void
+ev_add(struct tmpl *t, struct tval *v, const uint8_t *steps, size_t n, unsigned methods,
+       uint32_t hits)
+{
+	uint32_t h = (uint32_t)api_fnv(API_FNV_INIT, steps, n);
+	struct tev *e;
+
+	for (unsigned i = 0; i < v->n_ev; i++) {
+		e = &v->ev[i];
+		if (e->hash == h && e->len == n && memcmp(e->steps, steps, n) == 0) {
+			e->methods |= (uint16_t)methods;
+			e->hits = hits > UINT32_MAX - e->hits ? UINT32_MAX : e->hits + hits;
+			return;
+		}
+	}
+	if (v->n_ev >= EV_MAX || n > EV_LEN) {
+		t->st.values_capped++;
+		return;
+	}
+	if (v->ev == NULL && (v->ev = calloc(EV_MAX, sizeof(*v->ev))) == NULL)
+		return;
+	e = &v->ev[v->n_ev];
+	e->steps = malloc(n ? n : 1);
+	if (e->steps == NULL)
+		return;
+	memcpy(e->steps, steps, n);
+	e->hash = h;
+	e->hits = hits;
+	e->len = (uint16_t)n;
+	e->methods = (uint16_t)methods;
+	v->n_ev++;
+}
+
+/* Appends the step to @n to @buf at @len; the new length, or SIZE_MAX past EV_LEN. */
+static size_t
+ev_step(uint8_t *buf, size_t len, const struct tnode *n)
+{
+	if (n->flags & TN_PARAM) {
+		if (len + 6 > EV_LEN)
+			return SIZE_MAX;
+		buf[len] = 'P';
+		buf[len + 1] = (n->flags & TN_WORDS) ? 1 : 0;
+		for (unsigned k = 0; k < 4; k++)
+			buf[len + 2 + k] = (uint8_t)(n->seg_mask >> (8 * k));
+		return len + 6;
+	}
+	if (len + 2 + n->len > EV_LEN)
+		return SIZE_MAX;
+	buf[len] = 'L';
+	buf[len + 1] = (uint8_t)n->len;
+	memcpy(buf + len + 2, n->name, n->len);
+	return len + 2 + n->len;
+}
+
+static unsigned
+ep_methods(const struct tnode *n)
+{
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < AR_API_METHOD_MAX; i++)
+		if (n->ep[i] != NULL)
+			m |= 1u << i;
+	return m;
+}
+
+/* Remembers for @v every endpoint of @n's subtree, @n being @buf (@len bytes) below it. */
+static void
+ev_subtree(struct tmpl *t, struct tval *v, const struct tnode *n, uint8_t *buf, size_t len)
+{
+	unsigned m = ep_methods(n);
+	size_t k;
+
+	if (m != 0)
+		ev_add(t, v, buf, len, m, 1);
+	for (const struct tnode *c = n->kids; c != NULL; c = c->next)
+		if ((k = ev_step(buf, len, c)) != SIZE_MAX)
+			ev_subtree(t, v, c, buf, k);
+		else
+			t->st.values_capped++;
+	if (n->param != NULL) {
+		if ((k = ev_step(buf, len, n->param)) != SIZE_MAX)
+			ev_subtree(t, v, n->param, buf, k);
+		else
+			t->st.values_capped++;
+	}
+}
+
+/* The literal @c of @p is about to move into @p's parameter: its value keeps its endpoints. */
+static void
+ev_keep(struct tmpl *t, struct tnode *p, const struct tnode *c)
+{
+	int i = val_find(p, c->name, c->len, c->hash);
+	uint8_t buf[EV_LEN];
+
+	if (i >= 0)
+		ev_subtree(t, &p->vals[i], c, buf, 0);
+}
+
 /* Adds the values of @src to those of @dst, taking their names. */
 static void
 vals_merge(struct tmpl *t, struct tnode *dst, struct tnode *src)
@@ -614,9 +771,14 @@ vals_merge(struct tmpl *t, struct tnode *dst, struct tnode *src)
 			w->hits = v->hits > UINT32_MAX - w->hits ? UINT32_MAX : w->hits + v->hits;
 			for (unsigned k = 0; k < v->n_clients; k++)
 				val_add_client(w, v->clients[k]);
+			for (unsigned k = 0; k < v->n_ev; k++)
+				ev_add(t, w, v->ev[k].steps, v->ev[k].len, v->ev[k].methods,
+				       v->ev[k].hits);
 		} else if (val_reserve(dst)) {
 			dst->vals[dst->n_vals++] = *v;
 			v->name = NULL;
+			v->ev = NULL;
+			v->n_ev = 0;
 		} else {
 			dst->flags |= TN_OVERFLOW;
 			t->st.values_capped++;
@@ -670,6 +832,7 @@ fold_kids(struct tmpl *t, struct tnode *p)
 		next = c->next;
 		if (c->flags & TN_LITLIKE)
 			continue;
+		ev_keep(t, p, c);
 		unlink_kid(t, p, c);
 		absorb(t, p->param, c);
 	}
@@ -690,6 +853,8 @@ absorb(struct tmpl *t, struct tnode *dst, struct tnode *src)
 		if (d != NULL) {
 			absorb(t, d, c);
 		} else if (!(c->flags & TN_LITLIKE) && merged(dst)) {
+			/* its value is dst's, or src's until vals_merge() below */
+			ev_keep(t, val_find(dst, c->name, c->len, c->hash) >= 0 ? dst : src, c);
 			absorb(t, dst->param, c);
 		} else {
 			attach_kid(t, dst, c);
@@ -742,6 +907,19 @@ api_base(const struct tnode *p)
 	return true;
 }
 
+/*
+ * Whether @s, a child of @p, is a version spelt as a bare number: 1 to 99
+ * at the root or after "api" or "rest" at an API's base (/1/boards,
+ * /rest/api/2/issue), where ids do not go. After a version (/v1/42) it is
+ * an id.
+ */
+static bool
+base_number(const struct tnode *p, const char *s, size_t n)
+{
+	return n >= 1 && n <= 2 && s[0] >= '1' && s[0] <= '9' && (n == 1 || is_digit(s[1])) &&
+	       (p->parent == NULL || !classify_version(p->name, p->len)) && api_base(p);
+}
+
 /* Whether the value @v of @p has a literal child that traffic promoted. */
 static bool
 val_promoted(const struct tmpl *t, const struct tnode *p, const struct tval *v)
@@ -776,16 +954,150 @@ should_merge(const struct tmpl *t, const struct tnode *p)
 	return rare >= need && rare * 2 >= all;
 }
 
-static bool
-should_split(const struct tnode *p)
-{
-	unsigned popular = 0;
+/* The next steps of a value's sub-paths, for comparing values. */
+struct tnext {
+	uint32_t h[EV_MAX]; /* never 0 */
+	unsigned n;
+	bool goes_on; /* some sub-path does not end at the parameter */
+};
 
-	if (!merged(p) || (p->flags & TN_OVERFLOW) || p->n_vals < (SPLIT_VALS << p->flips))
+/*
+ * The next step of the sub-path @e below the parameter @q, as the tree is
+ * now (a literal that has merged since is @q's parameter): its hash,
+ * never 0; or 0 when the step does not make values alike. Ids that are not
+ * words, which collections have of their own (/hooks/{hookId}), and word
+ * ids where the sub-path ends (/teams/{teamSlug}) do not; word ids that
+ * lead on (/repos/{owner}/{repo}/issues) do.
+ */
+static uint32_t
+ev_next(const struct tmpl *t, const struct tnode *q, const struct tev *e)
+{
+	static const uint8_t words[2] = { 'P', 1 };
+	const uint8_t *s = e->steps;
+	size_t n;
+	uint32_t h;
+
+	if (e->len == 0)
+		return 0;
+	if (s[0] == 'P') {
+		if (!s[1] || e->len == 6)
+			return 0;
+		n = 2;
+	} else {
+		const char *w = (const char *)s + 2;
+
+		n = 2u + s[1];
+		if (merged(q) && kid_find(t, q, w, s[1], str_hash(t, w, s[1])) == NULL &&
+		    !classify_literal_like(w, s[1])) {
+			if (e->len == n)
+				return 0;
+			s = words;
+			n = 2;
+		}
+	}
+	h = (uint32_t)api_fnv(API_FNV_INIT, s, n);
+	return h ? h : 1;
+}
+
+/* The next steps of @v, a value of @p. */
+static void
+next_steps(const struct tmpl *t, const struct tnode *p, const struct tval *v, struct tnext *x)
+{
+	x->n = 0;
+	x->goes_on = false;
+	for (unsigned i = 0; i < v->n_ev; i++) {
+		uint32_t h = ev_next(t, p->param, &v->ev[i]);
+
+		x->goes_on |= v->ev[i].len != 0;
+		if (h != 0)
+			x->h[x->n++] = h;
+	}
+}
+
+/* Whether two values lead on to a common next step. */
+static bool
+steps_meet(const struct tnext *a, const struct tnext *b)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		for (unsigned k = 0; k < b->n; k++)
+			if (a->h[i] == b->h[k])
+				return true;
+	return false;
+}
+
+#define ALIKE_MAX 24 /* values compared by values_alike() */
+
+/*
+ * Whether the values of the merged node @p that are not rare lead on to
+ * the same next steps, as ids do (each owner to its repositories, each
+ * user to /repos and /followers), where sub-resources each lead somewhere
+ * of their own (/actions/secrets, /hooks/{hookId}): at least half of the
+ * pairs of them that lead on at all share a next step. Values that only
+ * end there (/metrics/cpu, /metrics/memory) say nothing. At most
+ * ALIKE_MAX values are compared.
+ */
+static bool
+values_alike(const struct tmpl *t, const struct tnode *p)
+{
+	struct tnext x[ALIKE_MAX];
+	unsigned n = 0, pairs = 0, meet = 0;
+
+	for (unsigned i = 0; i < p->n_vals && n < ALIKE_MAX; i++) {
+		if (p->vals[i].hits <= RARE_HITS)
+			continue;
+		next_steps(t, p, &p->vals[i], &x[n]);
+		n += x[n].goes_on;
+	}
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = i + 1; k < n; k++) {
+			pairs++;
+			meet += steps_meet(&x[i], &x[k]);
+		}
+	return pairs > 0 && meet * 2 >= pairs;
+}
+
+/*
+ * Whether the values of the merged node @p are a small closed set: at most
+ * ENUM_VALS, every one tracked and popular, called ENUM_HITS << flips
+ * times each on average. Ids keep coming (new users, new repositories), so
+ * they fill the table long before they are called that often; a handful of
+ * values that take all the traffic are literals (/databases/mysql,
+ * /databases/postgresql), even where each leads where the others do.
+ */
+static bool
+values_closed(const struct tnode *p)
+{
+	uint64_t hits = 0;
+
+	if (p->n_vals > ENUM_VALS || (p->flags & TN_OVERFLOW))
+		return false;
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		const struct tval *v = &p->vals[i];
+
+		if (v->hits < POP_HITS && v->n_clients < POP_CLIENTS)
+			return false;
+		hits += v->hits;
+	}
+	return hits >= ((uint64_t)ENUM_HITS << p->flips) * p->n_vals;
+}
+
+/*
+ * Whether the merge of @p is undone: at least SPLIT_VALS << flips values,
+ * at most a quarter of them rare, that do not look like ids
+ * (values_alike()) or are a small closed set (values_closed()). A merged
+ * node whose table is full keeps its recent values (val_replace()), so its
+ * table is a fair sample of its traffic.
+ */
+static bool
+should_split(const struct tmpl *t, const struct tnode *p)
+{
+	unsigned rare = 0;
+
+	if (!merged(p) || p->n_vals < (SPLIT_VALS << p->flips))
 		return false;
 	for (unsigned i = 0; i < p->n_vals; i++)
-		popular += val_popular(&p->vals[i]);
-	return popular * 4 >= p->n_vals * 3u;
+		rare += p->vals[i].hits <= RARE_HITS;
+	return rare * 4 <= p->n_vals && (values_closed(p) || !values_alike(t, p));
 }
 
 /*
@@ -795,15 +1107,173 @@ should_split(const struct tnode *p)
  * ids is (/images/prune beside /images/{imageId}).
  */
 static bool
-should_promote(const struct tnode *p, const struct tval *v)
+should_promote(const struct tmpl *t, const struct tnode *p, const struct tval *v)
 {
+	struct tnext mine, other;
 	unsigned rare = 0;
 
 	if (v->hits < POP_HITS || v->n_clients < POP_CLIENTS)
 		return false;
 	for (unsigned i = 0; i < p->n_vals; i++)
 		rare += p->vals[i].hits <= RARE_HITS;
-	return rare * 3 >= p->n_vals * 2u;
+	if (rare * 3 < p->n_vals * 2u)
+		return false;
+	/* a busy id leads on where the other ids do */
+	next_steps(t, p, v, &mine);
+	if (mine.n == 0)
+		return true;
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		if (&p->vals[i] == v)
+			continue;
+		next_steps(t, p, &p->vals[i], &other);
+		if (steps_meet(&mine, &other))
+			return false;
+	}
+	return true;
+}
+
+static void revisit(struct tmpl *t, struct tnode *n);
+
+/*
+ * Rebuilds the sub-path @e below @c as routing would have made it; its
+ * end, or NULL when the tree is full.
+ */
+static struct tnode *
+ev_replay(struct tmpl *t, struct tnode *c, const struct tev *e)
+{
+	size_t o = 0;
+
+	while (c != NULL && o < e->len) {
+		if (e->steps[o] == 'P') {
+			struct tnode *q = c->param;
+			uint32_t mask = 0;
+
+			for (unsigned k = 0; k < 4; k++)
+				mask |= (uint32_t)e->steps[o + 2 + k] << (8 * k);
+			if (q == NULL && (q = param_new(t, c)) == NULL)
+				return NULL;
+			q->seg_mask |= mask;
+			if (e->steps[o + 1] && !(q->flags & TN_WORDS)) {
+				q->flags |= TN_WORDS;
+				fold_kids(t, c);
+			}
+			c = q;
+			o += 6;
+		} else {
+			const char *s = (const char *)e->steps + o + 2;
+			size_t n = e->steps[o + 1];
+			uint64_t h = str_hash(t, s, n);
+			struct tnode *k = kid_find(t, c, s, n, h);
+			bool lit = classify_literal_like(s, n);
+
+			if (k == NULL && !lit && merged(c)) {
+				k = c->param;
+			} else if (k == NULL && (k = kid_new(t, c, s, n, h, lit)) != NULL && !lit) {
+				int i = val_find(c, s, n, h);
+
+				if (i < 0)
+					i = val_add(c, s, n, h);
+				k->vidx = (int8_t)i;
+			}
+			/* as many hits as the traffic that took the sub-path */
+			if (k != NULL && k->vidx >= 0 && k->parent == c) {
+				struct tval *w = &c->vals[k->vidx];
+
+				w->hits = e->hits > UINT32_MAX - w->hits ? UINT32_MAX :
+									   w->hits + e->hits;
+			}
+			c = k;
+			o += 2 + n;
+		}
+	}
+	return c;
+}
+
+/* Gives the literal @c back the endpoints its value @v led to under the parameter. */
+static void
+ev_restore(struct tmpl *t, struct tnode *c, const struct tval *v)
+{
+	for (unsigned i = 0; i < v->n_ev; i++) {
+		const struct tev *e = &v->ev[i];
+		struct tnode *end = ev_replay(t, c, e);
+
+		if (end == NULL)
+			return; /* the tree is full: traffic brings them back */
+		for (unsigned m = 0; m < AR_API_METHOD_MAX; m++)
+			if ((e->methods & (1u << m)) && end->ep[m] == NULL && t->hooks.add != NULL)
+				end->ep[m] = t->hooks.add(t->user, end, m);
+	}
+	/* the rebuilt words merge as the traffic that made them did */
+	revisit(t, c);
+}
+
+/* The end of the sub-path @e below @c as it is now, or NULL. */
+static struct tnode *
+ev_find(const struct tmpl *t, struct tnode *c, const struct tev *e)
+{
+	size_t o = 0;
+
+	while (c != NULL && o < e->len) {
+		if (e->steps[o] == 'P') {
+			c = c->param;
+			o += 6;
+		} else {
+			const char *s = (const char *)e->steps + o + 2;
+			size_t n = e->steps[o + 1];
+			struct tnode *k = kid_find(t, c, s, n, str_hash(t, s, n));
+
+			if (k == NULL && merged(c) && !classify_literal_like(s, n))
+				k = c->param;
+			c = k;
+			o += 2 + n;
+		}
+	}
+	return c;
+}
+
+/* Whether a value of @p other than @v led to the sub-path @e with method @m. */
+static bool
+ev_shared(const struct tnode *p, const struct tval *v, const struct tev *e, unsigned m)
+{
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		const struct tval *u = &p->vals[i];
+
+		if (u == v)
+			continue;
+		for (unsigned k = 0; k < u->n_ev; k++) {
+			const struct tev *f = &u->ev[k];
+
+			if (f->hash == e->hash && f->len == e->len && (f->methods & (1u << m)) &&
+			    memcmp(f->steps, e->steps, e->len) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * @v of the merged node @p is promoted: the endpoints below the parameter
+ * that it alone led to (of the values tracked) were its own, and go
+ * (hooks.drop); they are the literal's now.
+ */
+static void
+ev_prune(struct tmpl *t, struct tnode *p, const struct tval *v)
+{
+	for (unsigned i = 0; i < v->n_ev; i++) {
+		const struct tev *e = &v->ev[i];
+		struct tnode *end = ev_find(t, p->param, e);
+
+		if (end == NULL)
+			continue;
+		for (unsigned m = 0; m < AR_API_METHOD_MAX; m++) {
+			if (!(e->methods & (1u << m)) || end->ep[m] == NULL ||
+			    ev_shared(p, v, e, m))
+				continue;
+			if (t->hooks.drop != NULL)
+				t->hooks.drop(t->user, end->ep[m]);
+			end->ep[m] = NULL;
+		}
+	}
 }
 
 /* Makes the promotable values of the merged node @p literals beside its parameter. */
@@ -814,7 +1284,7 @@ promote_values(struct tmpl *t, struct tnode *p)
 		const struct tval *v = &p->vals[i];
 		struct tnode *c;
 
-		if (!should_promote(p, v) || kid_find(t, p, v->name, v->len, v->hash) != NULL)
+		if (!should_promote(t, p, v) || kid_find(t, p, v->name, v->len, v->hash) != NULL)
 			continue;
 		c = kid_new(t, p, v->name, v->len, v->hash, true);
 		if (c == NULL)
@@ -822,6 +1292,9 @@ promote_values(struct tmpl *t, struct tnode *p)
 		c->flags |= TN_PROMOTED;
 		c->vidx = (int8_t)i;
 		t->st.promotions++;
+		ev_restore(t, c, v);
+		ev_prune(t, p, v);
+		ev_clear(&p->vals[i]);
 	}
 }
 
@@ -871,7 +1344,72 @@ drop_subtree(struct tmpl *t, struct tnode *n)
 	node_free(t, n);
 }
 
-/* Undoes the merge of @p's words. */
+/* Whether the steps @e start with @pre (@n bytes), parameters matched by kind. */
+static bool
+ev_starts(const struct tev *e, const uint8_t *pre, size_t n)
+{
+	size_t o = 0;
+
+	while (o < n) {
+		size_t k = pre[o] == 'P' ? 6u : 2u + pre[o + 1];
+
+		if (o + k > e->len || e->steps[o] != pre[o] || e->steps[o + 1] != pre[o + 1] ||
+		    (pre[o] == 'L' && memcmp(e->steps + o + 2, pre + o + 2, k - 2) != 0))
+			return false;
+		o += k;
+	}
+	return true;
+}
+
+/*
+ * The merge of @p's words is undone: the sub-paths that merged nodes above
+ * (or @p itself, when it is one) remember through @p's parameter lead
+ * nowhere now. They are forgotten; the values' sub-paths through the
+ * literals come back with traffic.
+ */
+static void
+ev_forget(struct tmpl *t, const struct tnode *p)
+{
+	const struct tnode *chain[DEPTH_MAX + 1];
+	unsigned k = 0;
+
+	for (const struct tnode *x = p; x != NULL && x->parent != NULL && k <= DEPTH_MAX;
+	     x = x->parent) {
+		uint8_t pre[EV_LEN];
+		size_t n = 0;
+
+		chain[k++] = x;
+		if ((x->flags & (TN_PARAM | TN_WORDS)) != (TN_PARAM | TN_WORDS))
+			continue;
+		/* the steps from below x down to p */
+		for (unsigned j = k - 1; j-- > 0 && n != SIZE_MAX;)
+			n = ev_step(pre, n, chain[j]);
+		if (n == SIZE_MAX)
+			continue;
+		for (unsigned i = 0; i < x->parent->n_vals; i++) {
+			struct tval *v = &x->parent->vals[i];
+
+			for (unsigned e = 0; e < v->n_ev;) {
+				struct tev *ev = &v->ev[e];
+
+				if (ev->len > n && ev->steps[n] == 'P' && ev->steps[n + 1] &&
+				    ev_starts(ev, pre, n)) {
+					free(ev->steps);
+					*ev = v->ev[--v->n_ev];
+				} else {
+					e++;
+				}
+			}
+		}
+	}
+	(void)t;
+}
+
+/*
+ * Undoes the merge of @p's words: each tracked value is a literal again,
+ * with the endpoints it led to (its sub-paths), under which traffic goes
+ * on learning.
+ */
 static void
 split_words(struct tmpl *t, struct tnode *p)
 {
@@ -887,6 +1425,15 @@ split_words(struct tmpl *t, struct tnode *p)
 			break; /* the tree is full: traffic brings them back */
 	}
 	relink(t, p);
+	for (unsigned i = 0; i < p->n_vals; i++) {
+		struct tval *v = &p->vals[i];
+		struct tnode *c = kid_find(t, p, v->name, v->len, v->hash);
+
+		if (c != NULL)
+			ev_restore(t, c, v);
+		ev_clear(v);
+	}
+	ev_forget(t, p);
 	if (p->flips < FLIPS_MAX)
 		p->flips++;
 	t->st.splits++;
@@ -898,7 +1445,7 @@ decide(struct tmpl *t, struct tnode *p)
 	if (should_merge(t, p)) {
 		if (merge_words(t, p))
 			revisit(t, p->param);
-	} else if (should_split(p)) {
+	} else if (should_split(t, p)) {
 		split_words(t, p);
 	} else if (merged(p)) {
 		promote_values(t, p);
@@ -1041,12 +1588,54 @@ seg_decode(const char *s, size_t n, char *buf)
 	return k == SIZE_MAX ? SEG_MAX + 1 : k;
 }
 
+static unsigned path_of(const struct tnode *n, const struct tnode **path);
+
+/*
+ * @leaf was reached by @path, whose segment d is [at[d], to[d]), and is
+ * called with @method: each value of a merged node on the way remembers
+ * the sub-path below the parameter (ev_add()).
+ */
+static void
+ev_note(struct tmpl *t, const struct tnode *leaf, const char *path, const size_t *at,
+	const size_t *to, unsigned depth, unsigned method)
+{
+	const struct tnode *nodes[DEPTH_MAX + 1];
+	unsigned k = path_of(leaf, nodes);
+
+	if (k != depth)
+		return;
+	for (unsigned d = 0; d < k; d++) {
+		const struct tnode *x = nodes[k - 1 - d];
+		uint8_t buf[EV_LEN];
+		char seg[SEG_MAX];
+		size_t len, o = 0;
+		struct tnode *p;
+		int i;
+
+		if (!(x->flags & TN_WORDS))
+			continue;
+		len = seg_decode(path + at[d], to[d] - at[d], seg);
+		p = x->parent;
+		if (len > SEG_MAX || (i = val_find(p, seg, len, str_hash(t, seg, len))) < 0)
+			continue; /* not tracked */
+		for (unsigned e = d + 1; e < k && o != SIZE_MAX; e++)
+			o = ev_step(buf, o, nodes[k - 1 - e]);
+		if (o == SIZE_MAX)
+			t->st.values_capped++;
+		else
+			ev_add(t, &p->vals[i], buf, o, 1u << method, 1);
+	}
+}
+
 struct tnode *
-tmpl_route(struct tmpl *t, const char *path, size_t n, uint64_t client, uint64_t now_ns)
+tmpl_route(struct tmpl *t, const char *path, size_t n, unsigned method, uint64_t client,
+	   uint64_t now_ns)
 {
 	struct tnode *node = t->root;
+	size_t at[DEPTH_MAX], to[DEPTH_MAX];
 	char seg[SEG_MAX];
 	unsigned depth = 0;
+	bool words = false;
 	size_t i = 0;
 
 	(void)now_ns; /* decisions follow traffic, not time */
@@ -1064,16 +1653,23 @@ tmpl_route(struct tmpl *t, const char *path, size_t n, uint64_t client, uint64_t
 			t->st.nodes_capped++;
 			return NULL;
 		}
+		at[depth - 1] = i;
+		to[depth - 1] = j;
 		len = seg_decode(path + i, j - i, seg);
 		cls = len > SEG_MAX ? AR_SEG_TEXT : ar_api_seg_classify(seg, len);
+		if (cls == AR_SEG_INTEGER && base_number(node, seg, len))
+			cls = AR_SEG_WORD;
 		if (cls == AR_SEG_WORD)
 			node = route_word(t, node, seg, len, client);
 		else
 			node = route_param(t, node, cls, seg, len);
 		if (node == NULL)
 			return NULL;
+		words |= (node->flags & TN_WORDS) != 0;
 		i = j;
 	}
+	if (words && method < AR_API_METHOD_MAX)
+		ev_note(t, node, path, at, to, depth, method);
 	return node;
 }
 
@@ -1276,8 +1872,10 @@ tmpl_free(struct tmpl *t)
  * flags (TN_PARAM, TN_WORDS, TN_OVERFLOW, TN_PROMOTED, ENC_HAS_PARAM); a literal's
  * segment as a string, or a parameter's varint seg_mask (nothing for the
  * root); u8 flips; varint untracked; varint value count and per value its
- * string, varint hits, u8 client count and varint clients; varint count of
- * literal children and the children; the parameter child if flagged.
+ * string, varint hits, u8 client count and varint clients, and (version 2)
+ * varint count of sub-paths and per sub-path its steps as a string,
+ * varint methods and varint hits; varint count of literal children and the children; the
+ * parameter child if flagged.
  */
 static void
 enc_node(const struct tnode *n, struct wbuf *out)
@@ -1302,6 +1900,12 @@ enc_node(const struct tnode *n, struct wbuf *out)
 		wbuf_u8(out, v->n_clients);
 		for (unsigned k = 0; k < v->n_clients; k++)
 			wbuf_varint(out, v->clients[k]);
+		wbuf_varint(out, v->n_ev);
+		for (unsigned k = 0; k < v->n_ev; k++) {
+			wbuf_str(out, (const char *)v->ev[k].steps, v->ev[k].len);
+			wbuf_varint(out, v->ev[k].methods);
+			wbuf_varint(out, v->ev[k].hits);
+		}
 	}
 	wbuf_varint(out, n->n_kids);
 	for (const struct tnode *c = n->kids; c != NULL; c = c->next)
@@ -1326,6 +1930,62 @@ valid_word(const char *s, size_t n)
 	return s != NULL && n >= 1 && n <= SEG_MAX && ar_api_seg_classify(s, n) == AR_SEG_WORD;
 }
 
+/* Whether @s (@n bytes) are steps as ev_step() writes them. */
+static bool
+valid_steps(const uint8_t *s, size_t n)
+{
+	size_t o = 0;
+
+	if (n > EV_LEN)
+		return false;
+	while (o < n) {
+		if (s[o] == 'P') {
+			uint32_t mask = 0;
+
+			if (o + 6 > n || s[o + 1] > 1)
+				return false;
+			for (unsigned k = 0; k < 4; k++)
+				mask |= (uint32_t)s[o + 2 + k] << (8 * k);
+			if (mask == 0 || mask > SEG_ALL)
+				return false;
+			o += 6;
+		} else if (s[o] == 'L' && o + 2 <= n && o + 2 + s[o + 1] <= n &&
+			   valid_word((const char *)s + o + 2, s[o + 1])) {
+			o += 2u + s[o + 1];
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The sub-paths of @v (version 2). */
+static bool
+dec_evs(struct tmpl *t, struct tval *v, struct rbuf *b)
+{
+	uint64_t count = rbuf_varint(b);
+
+	if (b->bad || count > EV_MAX)
+		return false;
+	for (uint64_t i = 0; i < count; i++) {
+		size_t len;
+		const uint8_t *s = (const uint8_t *)rbuf_str(b, &len);
+		uint64_t methods = rbuf_varint(b), hits = rbuf_varint(b);
+		unsigned before = v->n_ev;
+
+		if (b->bad || (len > 0 && s == NULL) || !valid_steps(s, len) || methods == 0 ||
+		    methods >= (1u << AR_API_METHOD_MAX) || hits == 0 || hits > UINT32_MAX)
+			return false;
+		for (unsigned k = 0; k < v->n_ev; k++)
+			if (v->ev[k].len == len && memcmp(v->ev[k].steps, s, len) == 0)
+				return false;
+		ev_add(t, v, s, len, (unsigned)methods, (uint32_t)hits);
+		if (v->n_ev != before + 1)
+			return false; /* memory */
+	}
+	return true;
+}
+
 static bool
 dec_vals(struct tmpl *t, struct tnode *n, struct rbuf *b)
 {
@@ -1341,8 +2001,9 @@ dec_vals(struct tmpl *t, struct tnode *n, struct rbuf *b)
 		struct tval *v;
 		int j;
 
-		if (b->bad || !valid_word(s, len) || classify_literal_like(s, len) || hits == 0 ||
-		    hits > UINT32_MAX || nc > VAL_CLIENTS)
+		if (b->bad || !(valid_word(s, len) || base_number(n, s, len)) ||
+		    classify_literal_like(s, len) || hits == 0 || hits > UINT32_MAX ||
+		    nc > VAL_CLIENTS)
 			return false;
 		h = str_hash(t, s, len);
 		if (val_find(n, s, len, h) >= 0 || (j = val_add(n, s, len, h)) < 0)
@@ -1356,6 +2017,8 @@ dec_vals(struct tmpl *t, struct tnode *n, struct rbuf *b)
 				return false;
 			v->clients[v->n_clients++] = (uint32_t)c;
 		}
+		if (t->version >= 2 && !dec_evs(t, v, b))
+			return false;
 	}
 	return true;
 }
@@ -1412,7 +2075,7 @@ dec_child(struct tmpl *t, struct tnode *p, struct rbuf *b, unsigned depth, bool 
 		const char *s = rbuf_str(b, &len);
 		uint64_t h;
 
-		if (b->bad || (f & TN_WORDS) || !valid_word(s, len))
+		if (b->bad || (f & TN_WORDS) || !(valid_word(s, len) || base_number(p, s, len)))
 			return false;
 		h = str_hash(t, s, len);
 		if (kid_find(t, p, s, len, h) != NULL)
@@ -1437,7 +2100,10 @@ tmpl_decode(const struct tmpl_hooks *h, void *user, uint32_t max_nodes, const ui
 	t = tmpl_create(h, user, max_nodes);
 	if (t == NULL)
 		return NULL;
-	if (rbuf_u8(&b) != TMPL_MAGIC || rbuf_u8(&b) != TMPL_VERSION)
+	if (rbuf_u8(&b) != TMPL_MAGIC)
+		goto out_bad;
+	t->version = rbuf_u8(&b);
+	if (t->version < 1 || t->version > TMPL_VERSION)
 		goto out_bad;
 	count = rbuf_varint(&b);
 	if (!b.bad && count > max_nodes) {

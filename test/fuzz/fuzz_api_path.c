@@ -81,7 +81,24 @@ on_drop(void *user, void *ep)
 	c->live--;
 }
 
-static const struct tmpl_hooks hooks = { .move = on_move, .drop = on_drop };
+static void *
+on_add(void *user, const struct tnode *at, unsigned method)
+{
+	struct fcat *c = user;
+	struct fep *e;
+
+	if (method >= AR_API_METHOD_MAX)
+		abort();
+	check_leaf(c->t, at);
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		abort();
+	e->magic = EP_MAGIC;
+	c->live++;
+	return e;
+}
+
+static const struct tmpl_hooks hooks = { .move = on_move, .drop = on_drop, .add = on_add };
 
 struct walk {
 	struct fcat *c;
@@ -136,10 +153,10 @@ route_lines(struct fcat *c, const uint8_t *data, size_t size, bool eps)
 	while (i <= size && line < MAX_LINES) {
 		const uint8_t *nl = memchr(data + i, '\n', size - i);
 		size_t len = nl != NULL ? (size_t)(nl - (data + i)) : size - i;
-		struct tnode *n = tmpl_route(c->t, (const char *)data + i, len, line % 5, line);
+		unsigned m = (unsigned)(len % AR_API_METHOD_MAX);
+		struct tnode *n = tmpl_route(c->t, (const char *)data + i, len, m, line % 5, line);
 
 		if (n != NULL) {
-			unsigned m = (unsigned)(len % AR_API_METHOD_MAX);
 			void **slot = tnode_endpoint(n, m);
 			struct fep *e;
 
@@ -207,6 +224,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (walk.n != c.live)
 		abort();
 	route_lines(&d, data, size, false);
+	/* un-merges in the copy give values their endpoints back */
+	tmpl_foreach(d.t, free_ep, &d);
+	if (d.live != 0)
+		abort();
 	tmpl_free(d.t);
 	wbuf_free(&w);
 
@@ -227,8 +248,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_same_bytes(again, w.p, w.len);
 		tmpl_free(again);
 		wbuf_free(&w);
-		if (tmpl_route(r.t, "/users/42/x", 11, 1, 0) == NULL &&
+		if (tmpl_route(r.t, "/users/42/x", 11, AR_API_GET, 1, 0) == NULL &&
 		    tmpl_stats(r.t)->nodes_capped == 0)
+			abort();
+		tmpl_foreach(r.t, free_ep, &r);
+		if (r.live != 0)
 			abort();
 		tmpl_free(r.t);
 	}

@@ -833,6 +833,77 @@ test_word_merge_counted_and_endpoints_moved(void **state)
 	ar_api_catalog_free(c);
 }
 
+/* Learns @method @target from client @client at second @sec. */
+static void
+learn_path(struct ar_api_catalog *c, const char *method, const char *target, uint8_t client,
+	   uint64_t sec)
+{
+	struct tx t = { .method = method,
+			.target = target,
+			.host = "orgs.test",
+			.status = 200,
+			.client = client,
+			.ts = sec * S };
+	learn(c, &t);
+}
+
+/*
+ * Sub-resources merged while rare, then un-merged: each gets back, as an
+ * endpoint of the catalog, every method and sub-path it was called with
+ * under the parameter; the merged endpoints go.
+ */
+static void
+test_word_split_gives_endpoints_back(void **state)
+{
+	(void)state;
+	static struct ev_log log;
+	static const char *const res[] = { "north", "south", "east", "west", "upper", "lower" };
+	static const char *const sub[] = { "settings", "history", "status",
+					   "config",   "stats",   "billing" };
+	struct listing l;
+	char target[64];
+	uint64_t sec = 1;
+
+	memset(&log, 0, sizeof(log));
+	struct ar_api_catalog *c = new_catalog(&log);
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(target, sizeof(target), "/orgs/%u/%s", 10 + i, res[i]);
+		learn_path(c, "GET", target, 1, sec++);
+	}
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(target, sizeof(target), "/orgs/%u/%s/%s", 20 + i, res[i], sub[i]);
+		learn_path(c, "PUT", target, 2, sec++);
+	}
+	list(c, &l);
+	assert_int_equal(l.n, 7);
+	assert_string_equal(l.lines[0], "orgs.test GET /orgs/{orgId}/{orgId2} 6");
+	assert_string_equal(l.lines[1], "orgs.test PUT /orgs/{orgId}/{orgId2}/billing 1");
+	for (unsigned i = 0; i < 5; i++) {
+		snprintf(target, sizeof(target), "/orgs/%u/%s", 30 + i, res[i]);
+		learn_path(c, "GET", target, 3, sec++);
+	}
+	const struct ar_api_stats *st = ar_api_stats(c);
+	assert_int_equal(st->merges, 1);
+	assert_int_equal(st->splits, 1);
+	assert_int_equal(st->endpoints, 12);
+	assert_int_equal(count_change(&log, AR_API_SPLIT), 7);
+	/* 5 literals before the merge (the parameter's GET is theirs), 6 PUTs, 12 given back */
+	assert_int_equal(count_change(&log, AR_API_NEW_ENDPOINT), 5 + 6 + 12);
+	list(c, &l);
+	assert_int_equal(l.n, 12);
+	/* sorted by template: the split took upper's third call, the others come later */
+	assert_string_equal(l.lines[0], "orgs.test GET /orgs/{orgId}/east 0");
+	assert_string_equal(l.lines[1], "orgs.test PUT /orgs/{orgId}/east/status 0");
+	assert_string_equal(l.lines[2], "orgs.test GET /orgs/{orgId}/lower 0");
+	assert_string_equal(l.lines[3], "orgs.test PUT /orgs/{orgId}/lower/billing 0");
+	assert_string_equal(l.lines[8], "orgs.test GET /orgs/{orgId}/upper 1");
+	assert_string_equal(l.lines[9], "orgs.test PUT /orgs/{orgId}/upper/stats 0");
+	learn_path(c, "PUT", "/orgs/7/lower/billing", 4, sec++);
+	list(c, &l);
+	assert_string_equal(l.lines[3], "orgs.test PUT /orgs/{orgId}/lower/billing 1");
+	ar_api_catalog_free(c);
+}
+
 static void
 test_percent_decoding_and_its_cap(void **state)
 {
@@ -869,6 +940,7 @@ main(void)
 		cmocka_unit_test(test_caps_are_counted),
 		cmocka_unit_test(test_record_keeps_room_for_top_level_members),
 		cmocka_unit_test(test_word_merge_counted_and_endpoints_moved),
+		cmocka_unit_test(test_word_split_gives_endpoints_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

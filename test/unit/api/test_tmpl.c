@@ -41,6 +41,7 @@ struct cat {
 	unsigned live; /* endpoints allocated and not freed */
 	unsigned drops;
 	unsigned dropped_calls;
+	unsigned adds; /* endpoints an un-merge gave back */
 	unsigned n_moves;
 	struct move_rec moves[MOVES];
 	char last[TPL_MAX]; /* template of the last hit */
@@ -88,7 +89,23 @@ on_drop(void *user, void *ep)
 	c->live--;
 }
 
-static const struct tmpl_hooks hooks = { .move = on_move, .drop = on_drop };
+/* An un-merge gives a value back the endpoint it led to: it starts with no calls. */
+static void *
+on_add(void *user, const struct tnode *at, unsigned method)
+{
+	struct cat *c = user;
+	struct ep *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	tnode_template(at, e->tmpl, sizeof(e->tmpl));
+	assert_ptr_equal(tmpl_find(c->t, e->tmpl), at);
+	e->method = method;
+	c->adds++;
+	c->live++;
+	return e;
+}
+
+static const struct tmpl_hooks hooks = { .move = on_move, .drop = on_drop, .add = on_add };
 
 static void
 cat_init(struct cat *c, uint32_t max_nodes)
@@ -145,7 +162,7 @@ cat_free(struct cat *c)
 static struct tnode *
 hit_leaf(struct cat *c, unsigned method, const char *path, uint64_t client)
 {
-	struct tnode *n = tmpl_route(c->t, path, strlen(path), client, 0);
+	struct tnode *n = tmpl_route(c->t, path, strlen(path), method, client, 0);
 	struct ep **slot, *e;
 
 	c->last[0] = '\0';
@@ -183,6 +200,23 @@ ep_at(struct cat *c, const char *template, unsigned method)
 
 	assert_non_null(n);
 	return *(struct ep **)tnode_endpoint(n, method);
+}
+
+/* As the catalog does at load: @to's tree gets an endpoint wherever @from's has one. */
+static void
+adopt_ep(void *user, struct tnode *n, unsigned method, void *ep)
+{
+	struct cat *to = user;
+	const struct ep *e = ep;
+	struct tnode *m = tmpl_find(to->t, e->tmpl);
+	struct ep *copy = calloc(1, sizeof(*copy));
+
+	(void)n;
+	assert_non_null(m);
+	assert_non_null(copy);
+	*copy = *e;
+	*(struct ep **)tnode_endpoint(m, method) = copy;
+	to->live++;
 }
 
 /* ------------------------------------------------------------------ */
@@ -515,10 +549,10 @@ test_merge_undone_when_values_are_hit_often(void **state)
 		snprintf(path, sizeof(path), "/dir/%s", words[i]);
 		assert_string_equal(hit(&c, path, 1), i < 2 ? path : "/dir/{dirId}");
 	}
-	/* one client: north, south, east reach 8 hits, 3 of 4 are popular */
-	for (unsigned k = 1; k < 8; k++) {
+	/* north, south and east come back: at east's third hit only west is rare */
+	for (unsigned k = 1; k < 3; k++) {
 		for (unsigned i = 0; i < 3; i++) {
-			bool split = k == 7 && i == 2;
+			bool split = k == 2 && i == 2;
 
 			snprintf(path, sizeof(path), "/dir/%s", words[i]);
 			assert_string_equal(hit(&c, path, 1), split ? path : "/dir/{dirId}");
@@ -528,7 +562,12 @@ test_merge_undone_when_values_are_hit_often(void **state)
 	assert_int_equal(tmpl_stats(c.t)->splits, 1);
 	assert_int_equal(c.drops, 1);
 	assert_int_equal(c.dropped_calls, 4 + routed); /* north, south, east, west */
+	/* each value has its endpoint back: the others with no calls yet */
+	assert_int_equal(c.adds, 4);
+	assert_int_equal(ep_at(&c, "/dir/east", AR_API_GET)->calls, 1);
+	assert_int_equal(ep_at(&c, "/dir/west", AR_API_GET)->calls, 0);
 	assert_string_equal(hit(&c, "/dir/west", 1), "/dir/west");
+	assert_int_equal(ep_at(&c, "/dir/west", AR_API_GET)->calls, 1);
 	cat_free(&c);
 }
 
@@ -583,10 +622,12 @@ test_words_under_an_id_need_six(void **state)
 }
 
 /*
- * An action beside ids: /images/vacuum among image names. Merged with
- * them while everything is rare, it is promoted to a literal once it is
- * popular (8 hits from 3 clients) while most names stay rare. Names that
- * come after the value table is full take rare names' places.
+ * An action beside ids: POST /images/vacuum among image names that are
+ * read. Merged with them while everything is rare, it is promoted to a
+ * literal once it is popular (8 hits from 3 clients) while most names stay
+ * rare, and takes its endpoint with it: POST /images/{imageId} was only
+ * ever vacuum. Names that come after the value table is full take rare
+ * names' places.
  */
 static void
 test_popular_literal_promoted_beside_rare_ids(void **state)
@@ -603,11 +644,10 @@ test_popular_literal_promoted_beside_rare_ids(void **state)
 		hit(&c, path, 1 + i % 4);
 		/* vacuum after every fifth name, from clients 1 to 4 in turn */
 		if (i % 5 == 4) {
-			const char *got = hit(&c, "/images/vacuum", 1 + k % 4);
-
+			hit_leaf(&c, AR_API_POST, "/images/vacuum", 1 + k % 4);
 			k++;
 			/* promoted at its 8th hit, which it already takes */
-			assert_string_equal(got, k < 8 ? "/images/{imageId}" : "/images/vacuum");
+			assert_string_equal(c.last, k < 8 ? "/images/{imageId}" : "/images/vacuum");
 		}
 	}
 	assert_int_equal(k, 8);
@@ -615,9 +655,16 @@ test_popular_literal_promoted_beside_rare_ids(void **state)
 	assert_int_equal(tmpl_stats(c.t)->promotions, 1);
 	/* 40 names and vacuum through 32 places: 9 rare names evicted */
 	assert_int_equal(tmpl_stats(c.t)->values_capped, 9);
-	assert_string_equal(hit(&c, "/images/vacuum", 2), "/images/vacuum");
+	hit_leaf(&c, AR_API_POST, "/images/vacuum", 2);
+	assert_string_equal(c.last, "/images/vacuum");
 	assert_string_equal(hit(&c, "/images/imgzz", 2), "/images/{imageId}");
-	assert_int_equal(ep_at(&c, "/images/vacuum", AR_API_GET)->calls, 2);
+	/* its endpoint came back at the promotion (no calls), then took two */
+	assert_int_equal(c.adds, 1);
+	assert_int_equal(ep_at(&c, "/images/vacuum", AR_API_POST)->calls, 2);
+	assert_null(ep_at(&c, "/images/{imageId}", AR_API_POST));
+	assert_int_equal(c.drops, 1);
+	assert_int_equal(c.dropped_calls, 7);
+	assert_int_equal(ep_at(&c, "/images/{imageId}", AR_API_GET)->calls, 40 + 1);
 
 	/* the promotion is kept in the saved state */
 	tmpl_encode(c.t, &w);
@@ -629,6 +676,114 @@ test_popular_literal_promoted_beside_rare_ids(void **state)
 	assert_string_equal(hit(&d, "/images/other", 1), "/images/{imageId}");
 	wbuf_free(&w);
 	cat_free(&d);
+	cat_free(&c);
+}
+
+/*
+ * Sub-resources under ids (/orgs/{orgId}/north), each with a sub-path of
+ * its own: merged while all of them are rare, the merge is undone once
+ * five of the six come back, and every value gets back the endpoints it
+ * led to under the parameter.
+ */
+static void
+test_undone_merge_gives_values_their_sub_paths(void **state)
+{
+	static const char *const res[] = { "north", "south", "east", "west", "upper", "lower" };
+	static const char *const sub[] = { "settings", "history", "status",
+					   "config",   "stats",   "billing" };
+	struct cat c, d;
+	struct wbuf w = { 0 };
+	char path[64], want[64];
+
+	(void)state;
+	cat_init(&c, 1000);
+	/* the sixth rare word under an id merges them */
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "/orgs/%u/%s", 10 + i, res[i]);
+		snprintf(want, sizeof(want), "/orgs/{orgId}/%s", res[i]);
+		assert_string_equal(hit(&c, path, 1), i < 5 ? want : "/orgs/{orgId}/{orgId2}");
+	}
+	assert_int_equal(tmpl_stats(c.t)->merges, 1);
+	/* through the parameter, each to a sub-path of its own */
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "/orgs/%u/%s/%s", 20 + i, res[i], sub[i]);
+		snprintf(want, sizeof(want), "/orgs/{orgId}/{orgId2}/%s", sub[i]);
+		hit_leaf(&c, AR_API_POST, path, 2);
+		assert_string_equal(c.last, want);
+	}
+	/* the sub-paths are saved with the tree: a reloaded copy goes on the same way */
+	tmpl_encode(c.t, &w);
+	assert_false(w.oom);
+	memset(&d, 0, sizeof(d));
+	d.t = tmpl_decode(&hooks, &d, 1000, w.p, w.len);
+	assert_non_null(d.t);
+	tmpl_foreach(c.t, adopt_ep, &d);
+	/* a third call each: at the fifth only one of six values is rare */
+	for (unsigned i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "/orgs/%u/%s", 30 + i, res[i]);
+		snprintf(want, sizeof(want), "/orgs/{orgId}/%s", res[i]);
+		assert_string_equal(hit(&c, path, 3), i < 4 ? "/orgs/{orgId}/{orgId2}" : want);
+		assert_string_equal(hit(&d, path, 3), i < 4 ? "/orgs/{orgId}/{orgId2}" : want);
+	}
+	for (struct cat *x = &c; x != NULL; x = x == &c ? &d : NULL) {
+		assert_int_equal(tmpl_stats(x->t)->splits, 1);
+		assert_null(tmpl_find(x->t, "/orgs/{orgId}/{orgId2}"));
+		/* GET and six POSTs under the parameter went; each value has its two back */
+		assert_int_equal(x->drops, 7);
+		assert_int_equal(x->adds, 12);
+		for (unsigned i = 0; i < 6; i++) {
+			snprintf(want, sizeof(want), "/orgs/{orgId}/%s", res[i]);
+			assert_int_equal(ep_at(x, want, AR_API_GET)->calls, i == 4 ? 1 : 0);
+			assert_null(ep_at(x, want, AR_API_POST));
+			snprintf(want, sizeof(want), "/orgs/{orgId}/%s/%s", res[i], sub[i]);
+			assert_int_equal(ep_at(x, want, AR_API_POST)->calls, 0);
+			assert_null(ep_at(x, want, AR_API_GET));
+		}
+	}
+	wbuf_free(&w);
+	cat_free(&d);
+	cat_free(&c);
+}
+
+/*
+ * Owners are ids that lead on to the same place, their repositories: a
+ * busy owner among rare ones is not promoted, and owners that all come
+ * back often do not undo the merge.
+ */
+static void
+test_busy_ids_leading_on_alike_stay_merged(void **state)
+{
+	static const char *const owner[] = { "north", "south", "east",  "west",
+					     "upper", "lower", "inner", "outer" };
+	static const char *const repo[] = { "alpha", "beta", "gamma", "delta" };
+	struct cat c;
+	char path[64];
+
+	(void)state;
+	cat_init(&c, 1000);
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/repos/%s/%s/issues", owner[i], repo[i % 4]);
+		hit(&c, path, 1);
+	}
+	assert_string_equal(c.last, "/repos/{repoId}/{repoId2}/issues");
+	assert_int_equal(tmpl_stats(c.t)->merges, 2);
+	/* north, busy from four clients, beside rare owners */
+	for (unsigned k = 0; k < 8; k++) {
+		snprintf(path, sizeof(path), "/repos/north/%s/issues", repo[k % 4]);
+		assert_string_equal(hit(&c, path, 1 + k % 4), "/repos/{repoId}/{repoId2}/issues");
+	}
+	assert_int_equal(tmpl_stats(c.t)->promotions, 0);
+	/* every owner busy */
+	for (unsigned k = 0; k < 4; k++) {
+		for (unsigned i = 1; i < 8; i++) {
+			snprintf(path, sizeof(path), "/repos/%s/%s/issues", owner[i], repo[k]);
+			assert_string_equal(hit(&c, path, 1 + k),
+					    "/repos/{repoId}/{repoId2}/issues");
+		}
+	}
+	assert_int_equal(tmpl_stats(c.t)->splits, 0);
+	assert_int_equal(ep_at(&c, "/repos/{repoId}/{repoId2}/issues", AR_API_GET)->calls,
+			 8 + 8 + 4 * 7);
 	cat_free(&c);
 }
 
@@ -731,13 +886,19 @@ test_parameter_names_unique_and_from_the_literal_before(void **state)
 {
 	struct cat c;
 	struct tmpl_param p[4];
+	struct wbuf w = { 0 };
+	struct tmpl *t;
 	struct tnode *n;
 
 	(void)state;
 	cat_init(&c, 1000);
 	assert_string_equal(hit(&c, "/a/1/2", 1), "/a/{aId}/{aId2}");
 	assert_string_equal(hit(&c, "/a/1/2/3", 1), "/a/{aId}/{aId2}/{aId3}");
-	assert_string_equal(hit(&c, "/1/2", 1), "/{id}/{id2}");
+	assert_string_equal(hit(&c, "/100/2", 1), "/{id}/{id2}");
+	/* a bare number at the root or after /api is a version, after one an id */
+	assert_string_equal(hit(&c, "/1/boards/5", 1), "/1/boards/{boardId}");
+	assert_string_equal(hit(&c, "/rest/api/2/issue/7", 1), "/rest/api/2/issue/{issueId}");
+	assert_string_equal(hit(&c, "/v2/12", 1), "/v2/{id}");
 	assert_string_equal(hit(&c, "/categories/7/items/x9y8z7", 1),
 			    "/categories/{categoryId}/items/{itemId}");
 	assert_string_equal(hit(&c, "/api-keys/5", 1), "/api-keys/{apiKeyId}");
@@ -752,6 +913,15 @@ test_parameter_names_unique_and_from_the_literal_before(void **state)
 	assert_string_equal(p[0].name, "aId");
 	assert_string_equal(p[1].name, "aId2");
 	assert_string_equal(p[2].name, "aId3");
+	/* the saved tree keeps the version numbers as literals */
+	tmpl_encode(c.t, &w);
+	assert_false(w.oom);
+	t = tmpl_decode(&hooks, NULL, 1000, w.p, w.len);
+	assert_non_null(t);
+	assert_non_null(tmpl_find(t, "/1/boards/{boardId}"));
+	assert_non_null(tmpl_find(t, "/rest/api/2/issue/{issueId}"));
+	tmpl_free(t);
+	wbuf_free(&w);
 	cat_free(&c);
 }
 
@@ -765,15 +935,16 @@ test_segments_split_decoded_and_found(void **state)
 
 	(void)state;
 	cat_init(&c, 1000);
-	root = tmpl_route(c.t, "/", 1, 1, 0);
+	root = tmpl_route(c.t, "/", 1, AR_API_GET, 1, 0);
 	assert_non_null(root);
-	assert_ptr_equal(tmpl_route(c.t, "", 0, 1, 0), root);
-	assert_ptr_equal(tmpl_route(c.t, "///", 3, 1, 0), root);
+	assert_ptr_equal(tmpl_route(c.t, "", 0, AR_API_GET, 1, 0), root);
+	assert_ptr_equal(tmpl_route(c.t, "///", 3, AR_API_GET, 1, 0), root);
 	assert_ptr_equal(tmpl_find(c.t, "/"), root);
 	assert_string_equal(hit(&c, "/", 1), "/");
 	assert_string_equal(hit(&c, "//users///42/", 1), "/users/{userId}");
 	assert_string_equal(hit(&c, "/users/%61lice", 1), "/users/alice");
-	assert_ptr_equal(tmpl_find(c.t, "/users/alice"), tmpl_route(c.t, "/users/alice", 12, 1, 0));
+	assert_ptr_equal(tmpl_find(c.t, "/users/alice"),
+			 tmpl_route(c.t, "/users/alice", 12, AR_API_GET, 1, 0));
 	assert_string_equal(hit(&c, "/a/./../b", 1), "/a/./../b");
 	n = hit_leaf(&c, AR_API_GET, "/files/a%20b", 1);
 	assert_string_equal(c.last, "/files/{fileId}");
@@ -802,7 +973,7 @@ test_template_cut_to_the_buffer(void **state)
 
 	(void)state;
 	cat_init(&c, 1000);
-	n = tmpl_route(c.t, "/users/42/orders", 16, 1, 0);
+	n = tmpl_route(c.t, "/users/42/orders", 16, AR_API_GET, 1, 0);
 	assert_int_equal(tnode_template(n, buf, sizeof(buf)), 7);
 	assert_string_equal(buf, "/users/");
 	assert_int_equal(tnode_template(n, buf, 1), 0);
@@ -955,6 +1126,7 @@ test_encode_decode_round_trip_same_templates_and_decisions(void **state)
 	assert_non_null(b.t);
 	assert_int_equal(tmpl_stats(b.t)->nodes, tmpl_stats(a.t)->nodes);
 	tmpl_foreach(a.t, check_same_template, b.t);
+	tmpl_foreach(a.t, adopt_ep, &b);
 	tmpl_encode(b.t, &w2);
 	assert_int_equal(w2.len, w1.len);
 	assert_memory_equal(w2.p, w1.p, w1.len);
@@ -986,6 +1158,29 @@ test_encode_decode_round_trip_same_templates_and_decisions(void **state)
 	cat_free(&b);
 }
 
+/* State saved before sub-paths were (version 1) still loads, and is saved as version 2. */
+static void
+test_decode_reads_version_1(void **state)
+{
+	/* the root alone, with one word value "zed" of 1 hit and no client */
+	uint8_t v1[] = { 'T', 1, 1, 0, 0, 0, 1, 3, 'z', 'e', 'd', 1, 0, 0 };
+	static const uint8_t v2[] = { 'T', 2, 1, 0, 0, 0, 1, 3, 'z', 'e', 'd', 1, 0, 0, 0 };
+	struct wbuf w = { 0 };
+	struct tmpl *t;
+
+	(void)state;
+	t = tmpl_decode(&hooks, NULL, 1000, v1, sizeof(v1));
+	assert_non_null(t);
+	tmpl_encode(t, &w);
+	assert_int_equal(w.len, sizeof(v2));
+	assert_memory_equal(w.p, v2, sizeof(v2));
+	tmpl_free(t);
+	/* version 2 has a count of sub-paths per value */
+	v1[1] = 2;
+	assert_null(tmpl_decode(&hooks, NULL, 1000, v1, sizeof(v1)));
+	wbuf_free(&w);
+}
+
 static void
 test_decode_refuses_bad_bytes_and_respects_max_nodes(void **state)
 {
@@ -1015,9 +1210,11 @@ test_decode_refuses_bad_bytes_and_respects_max_nodes(void **state)
 	/* trailing bytes, a bad version */
 	w.p[w.len] = 0;
 	assert_null(tmpl_decode(&hooks, NULL, 1000, w.p, w.len + 1));
-	w.p[1] = 2;
+	w.p[1] = 3;
 	assert_null(tmpl_decode(&hooks, NULL, 1000, w.p, w.len));
-	w.p[1] = 1;
+	w.p[1] = 0;
+	assert_null(tmpl_decode(&hooks, NULL, 1000, w.p, w.len));
+	w.p[1] = 2;
 	/* any single flipped byte decodes to a tree or to nothing, never worse */
 	for (size_t i = 0; i < w.len; i++) {
 		for (unsigned bit = 0; bit < 8; bit++) {
@@ -1025,7 +1222,7 @@ test_decode_refuses_bad_bytes_and_respects_max_nodes(void **state)
 			t = tmpl_decode(&hooks, NULL, 1000, w.p, w.len);
 			if (t != NULL) {
 				ok++;
-				tmpl_route(t, "/users/zed/x", 12, 1, 0);
+				tmpl_route(t, "/users/zed/x", 12, AR_API_GET, 1, 0);
 				tmpl_free(t);
 			}
 			w.p[i] ^= (uint8_t)(1u << bit);
@@ -1052,6 +1249,9 @@ main(void)
 		cmocka_unit_test(test_merge_of_three_undone_by_the_same_three),
 		cmocka_unit_test(test_words_under_an_id_need_six),
 		cmocka_unit_test(test_popular_literal_promoted_beside_rare_ids),
+		cmocka_unit_test(test_undone_merge_gives_values_their_sub_paths),
+		cmocka_unit_test(test_busy_ids_leading_on_alike_stay_merged),
+		cmocka_unit_test(test_decode_reads_version_1),
 		cmocka_unit_test(test_api_base_needs_more_evidence),
 		cmocka_unit_test(test_words_sharing_the_ids_prefix_are_ids),
 		cmocka_unit_test(test_overflowed_table_never_undoes_its_merge),
