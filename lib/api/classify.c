@@ -552,9 +552,13 @@ ar_api_seg_classify(const char *s, size_t n)
 	letters = upper + lower;
 	/* user123, ord_8f7d6, a1b2c3, INV-2024-0042, category1 */
 	idlike = digits && letters && (digits >= 2 || dl_trans >= 2 || dpiece >= 8);
-	/* half upper, half lower, changing often: not camelCase */
+	/*
+	 * both cases, changing case at a quarter of the letters or more:
+	 * base62 keys (IqulnxWtyylzJfpYTKYAmb changes 7 times in 22) and
+	 * camelCase alike, told apart below
+	 */
 	random_case = letters >= 8 && upper * 4 >= letters && lower * 4 >= letters &&
-		      case_trans * 3 >= letters;
+		      case_trans * 4 >= letters;
 	if (random_case) {
 		/* camelCase changes case as often (getUserByIdAndName), but it has vowels */
 		size_t lone, acr, vow = 0;
