@@ -323,7 +323,10 @@ on_query(void *user, enum ar_field_kind kind, const char *name, size_t nl, const
 {
 	struct walk_ctx *x = user;
 	if (name_in(name, nl, key_params) && vl >= 8) {
+		/* a credential: the scheme, and the parameter by name only (no value sample) */
 		set_auth(x->r, AR_AUTH_APIKEY_QUERY, name, nl, val, vl);
+		ar_api_rec_field(x->r, AR_IN_QUERY, name, nl, AR_TYPE_STRING, AR_FMT_NONE, NULL, 0,
+				 0);
 		return 0;
 	}
 	return on_form(user, kind, name, nl, val, vl);

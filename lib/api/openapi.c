@@ -95,8 +95,15 @@ is_form(const char *ct)
 	       strcmp(ct, "multipart/form-data") == 0;
 }
 
+/*
+ * @names: per auth kind, the credential's name in the site's security
+ * scheme; that parameter is the scheme's, in every operation (a client
+ * that sends two, key= and token=, has the first one it sent as its scheme,
+ * call by call: the scheme names one of them for the whole site).
+ */
 static void
-operation(struct doc *d, struct dnode *item, const struct endpoint *e, bool *schemes)
+operation(struct doc *d, struct dnode *item, const struct endpoint *e, bool *schemes,
+	  const char *const *names)
 {
 	char lower[16];
 	const char *mn = ar_api_method_name(e->method);
@@ -110,13 +117,12 @@ operation(struct doc *d, struct dnode *item, const struct endpoint *e, bool *sch
 	doc_cstr(d, op, "operationId", id);
 
 	/* parameters: query, header, cookie */
-	const char *skip = e->auth_name[0] ? e->auth_name : NULL;
 	struct dnode *params = doc_seq(d, op, "parameters");
-	struct param_ctx qx = { d, params, "query", skip };
+	struct param_ctx qx = { d, params, "query", names[AR_AUTH_APIKEY_QUERY] };
 	schema_foreach_prop(e->schemas[EP_QUERY], add_param, &qx);
-	struct param_ctx hx = { d, params, "header", skip };
+	struct param_ctx hx = { d, params, "header", names[AR_AUTH_APIKEY_HEADER] };
 	schema_foreach_prop(e->schemas[EP_HEADER], add_param, &hx);
-	struct param_ctx cx = { d, params, "cookie", skip };
+	struct param_ctx cx = { d, params, "cookie", names[AR_AUTH_COOKIE] };
 	schema_foreach_prop(e->schemas[EP_COOKIE], add_param, &cx);
 
 	/* request body */
@@ -264,6 +270,9 @@ site_doc(const struct ar_api_catalog *c, const struct site *s)
 	doc_cstr(d, doc_map(d, doc_seq(d, root, "servers"), NULL), "url", url);
 
 	bool schemes[AR_AUTH_MAX] = { 0 };
+	const char *names[AR_AUTH_MAX];
+	for (unsigned a = 0; a < AR_AUTH_MAX; a++)
+		names[a] = auth_name_of(v, n, a);
 	struct dnode *paths = doc_map(d, root, "paths");
 	for (size_t i = 0; i < n;) {
 		/* endpoints of one template are adjacent (sorted by template, then method) */
@@ -284,7 +293,7 @@ site_doc(const struct ar_api_catalog *c, const struct site *s)
 			}
 		}
 		for (size_t k = i; k < j; k++)
-			operation(d, item, v[k], schemes);
+			operation(d, item, v[k], schemes, names);
 		i = j;
 	}
 
@@ -316,7 +325,7 @@ site_doc(const struct ar_api_catalog *c, const struct site *s)
 					 a == AR_AUTH_APIKEY_HEADER ? "header" :
 					 a == AR_AUTH_APIKEY_QUERY  ? "query" :
 								      "cookie");
-				doc_cstr(d, m, "name", auth_name_of(v, n, a));
+				doc_cstr(d, m, "name", names[a]);
 				break;
 			}
 		}
