@@ -140,6 +140,14 @@ class OurOp:
         listed = (item.get("parameters") or []) + (op.get("parameters") or [])
         params = [deref(doc, p) for p in listed]
         self.query = {p.get("name") for p in params if p.get("in") == "query"}
+        # a credential sent in the query is documented as an apiKey
+        # security scheme of the operation, not as a parameter
+        schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+        for req in op.get("security") or doc.get("security") or []:
+            for name in req or {}:
+                sch = deref(doc, schemes.get(name) or {})
+                if sch.get("type") == "apiKey" and sch.get("in") == "query":
+                    self.query.add(sch.get("name"))
         self.body = set()
         rb = deref(doc, op.get("requestBody") or {})
         for media, content in (rb.get("content") or {}).items():
