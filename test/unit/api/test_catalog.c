@@ -693,6 +693,84 @@ test_openapi_document(void **state)
 	ar_api_catalog_free(c);
 }
 
+/* The parameters of operation @method of @item, by name, joined with ','. */
+static void
+param_names(const struct ar_conf *item, const char *method, char *out, size_t cap)
+{
+	const struct ar_conf *ps = ar_conf_get(ar_conf_get(item, method), "parameters");
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (const struct ar_conf *p = ps ? ps->child : NULL; p != NULL; p = p->next)
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? "," : "",
+				      ar_conf_get(p, "name")->value);
+}
+
+/*
+ * Two credentials in the query (key= and token=, in either order): the
+ * first is the call's credential, both are recorded by name only, and the
+ * document names one in the site's security scheme and lists the other as
+ * a parameter of every operation.
+ */
+static void
+test_query_credentials(void **state)
+{
+	(void)state;
+	static struct ar_api_rec r;
+	static struct ev_log log;
+	const char *t = "/v1/items?key=KEYVALUE1234&token=TOKENVALUE99";
+	struct ar_api_tx_view v = {
+		.method = "GET",
+		.method_len = 3,
+		.target = t,
+		.target_len = strlen(t),
+		.host = "keys.test",
+		.host_len = 9,
+	};
+	char buf[256];
+
+	ar_api_rec_build(&r, &v);
+	assert_int_equal(r.auth, AR_AUTH_APIKEY_QUERY);
+	assert_memory_equal(r.arena + r.auth_name_off, "key", r.auth_name_len);
+	assert_int_equal(r.n_fields, 2);
+	assert_string_equal(field_name(&r, 0, buf), "key");
+	assert_string_equal(field_name(&r, 1, buf), "token");
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(r.fields[i].where, AR_IN_QUERY);
+		assert_false(r.fields[i].flags & AR_API_F_VALUE);
+	}
+	assert_null(memmem(r.arena, r.arena_len, "KEYVALUE", 8));
+	assert_null(memmem(r.arena, r.arena_len, "TOKENVALUE", 10));
+
+	memset(&log, 0, sizeof(log));
+	struct ar_api_catalog *c = new_catalog(&log);
+	struct tx a = { .method = "GET", .target = t, .host = "keys.test", .status = 200 };
+	struct tx b = { .method = "GET",
+			.target = "/v1/things?token=TOKENVALUE98&key=KEYVALUE1235",
+			.host = "keys.test",
+			.status = 200,
+			.ts = S };
+	learn(c, &a);
+	learn(c, &b);
+	char dir[] = "/tmp/ar_oad_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ar_api_openapi_write_all(c, AR_DOC_YAML, dir), 1);
+	char path[128], err[256];
+	snprintf(path, sizeof(path), "%s/keys.test.yaml", dir);
+	struct ar_conf *doc = ar_conf_load(path, err, sizeof(err));
+	assert_non_null(doc);
+	assert_string_equal(ar_conf_path(doc, "components.securitySchemes.apiKeyQuery.name")->value,
+			    "key");
+	param_names(ar_conf_path(ar_conf_get(doc, "paths"), "/v1/items"), "get", buf, sizeof(buf));
+	assert_string_equal(buf, "token");
+	param_names(ar_conf_path(ar_conf_get(doc, "paths"), "/v1/things"), "get", buf, sizeof(buf));
+	assert_string_equal(buf, "token");
+	ar_conf_free(doc);
+	unlink(path);
+	rmdir(dir);
+	ar_api_catalog_free(c);
+}
+
 static void
 test_caps_are_counted(void **state)
 {
@@ -937,6 +1015,7 @@ main(void)
 		cmocka_unit_test(test_spec_shadow_unused_undocumented),
 		cmocka_unit_test(test_save_load_round_trip),
 		cmocka_unit_test(test_openapi_document),
+		cmocka_unit_test(test_query_credentials),
 		cmocka_unit_test(test_caps_are_counted),
 		cmocka_unit_test(test_record_keeps_room_for_top_level_members),
 		cmocka_unit_test(test_word_merge_counted_and_endpoints_moved),
