@@ -467,6 +467,31 @@ has_random_piece(const unsigned char *s, size_t n)
 	return false;
 }
 
+/*
+ * Whether @s is a lower-case DNS name of two labels or more whose last is
+ * 2 to 10 letters (a top-level domain): letters, digits and inner '-'.
+ */
+static bool
+is_dns_name(const unsigned char *s, size_t n)
+{
+	size_t label = 0, last_alpha = 0, labels = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			labels++;
+			label = last_alpha = 0;
+		} else if (is_lower(s[i]) || is_digit(s[i]) || (s[i] == '-' && label > 0)) {
+			label++;
+			last_alpha += is_lower(s[i]);
+		} else {
+			return false;
+		}
+	}
+	return labels >= 2 && label >= 2 && label <= 10 && last_alpha == label;
+}
+
 enum ar_api_seg
 ar_api_seg_classify(const char *s, size_t n)
 {
@@ -531,8 +556,9 @@ ar_api_seg_classify(const char *s, size_t n)
 	sign = u[0] == '-';
 	if (digits && digits + sign == n)
 		return AR_SEG_INTEGER;
+	/* 82.0 as an id, 1.0 as a version: the tree tells them apart by place */
 	if (dots == 1 && digits + sign + 1 == n && is_digit(u[sign]) && is_digit(u[n - 1]))
-		return classify_version(s, n) ? AR_SEG_WORD : AR_SEG_NUMBER;
+		return AR_SEG_NUMBER;
 	if (n == 36 && is_uuid(s, n))
 		return AR_SEG_UUID;
 	if (n >= 10 && is_digit(u[0]) && seg_date(s, n))
@@ -541,6 +567,9 @@ ar_api_seg_classify(const char *s, size_t n)
 		return AR_SEG_EMAIL;
 	if (other || at)
 		return AR_SEG_TEXT;
+	/* rbac.authorization.k8s.io, example.com: names; values or not, traffic says */
+	if (dots && !upper && is_dns_name(u, n))
+		return AR_SEG_WORD;
 	if (digits + hexl == n) {
 		if (is_hash_len(n))
 			return AR_SEG_HASH;
@@ -550,8 +579,11 @@ ar_api_seg_classify(const char *s, size_t n)
 	if (classify_version(s, n))
 		return AR_SEG_WORD;
 	letters = upper + lower;
-	/* user123, ord_8f7d6, a1b2c3, INV-2024-0042, category1 */
-	idlike = digits && letters && (digits >= 2 || dl_trans >= 2 || dpiece >= 8);
+	/*
+	 * user123, ord_8f7d6, a1b2c3, INV-2024-0042, category1; one digit
+	 * inside letters is a name (l2vpns, k8s, ec2)
+	 */
+	idlike = digits && letters && (digits >= 2 || dl_trans >= 3 || dpiece >= 8);
 	/*
 	 * both cases, changing case at a quarter of the letters or more:
 	 * base62 keys (IqulnxWtyylzJfpYTKYAmb changes 7 times in 22) and

@@ -80,10 +80,14 @@ test_numbers(void **state)
 		{ "-17", AR_SEG_INTEGER },
 		{ "20240131", AR_SEG_INTEGER }, /* YYYYMMDD is a number */
 		{ "3.14", AR_SEG_NUMBER },
-		{ "1.0", AR_SEG_WORD }, /* a bare version: /api/1.0 */
-		{ "10.2", AR_SEG_WORD },
+		{ "1.0", AR_SEG_NUMBER }, /* a version at an API's base (/api/1.0): the tree says */
+		{ "10.2", AR_SEG_NUMBER },
+		{ "l2vpns", AR_SEG_WORD }, /* one digit inside letters: a name */
+		{ "k8s", AR_SEG_WORD },
+		{ "ab12cd", AR_SEG_MIXED },
+		{ "a1b2", AR_SEG_MIXED },
 		{ "52.52", AR_SEG_NUMBER },
-		{ "0.5", AR_SEG_WORD },
+		{ "0.5", AR_SEG_NUMBER },
 		{ "-0.5", AR_SEG_NUMBER },
 		{ "-", AR_SEG_WORD },
 		{ "1.", AR_SEG_MIXED },
