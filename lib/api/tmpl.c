@@ -85,24 +85,25 @@
 #include "api_priv.h"
 #include "classify_priv.h"
 
-#define DEPTH_MAX     32  /* segments of a routed path */
-#define SEG_MAX       255 /* longest decoded segment kept as a literal */
-#define VAL_CAP       32  /* word values tracked per node */
-#define VAL_CLIENTS   4   /* distinct clients remembered per value */
-#define RARE_HITS     2   /* a value with at most this many hits is rare */
-#define POP_CLIENTS   3   /* a value seen by this many clients ... */
-#define POP_HITS      8   /* ... or this many times is popular */
-#define MERGE_RARE    3   /* rare values that make a merge (<< flips) */
-#define BASE_RARE     24  /* ... at an API's base: /, /v1, /api/v2 */
-#define UNDER_ID_RARE 6   /* ... under an id that is not a word: /tasks/{uuid} */
-#define SPLIT_VALS    3   /* values that can undo a merge (<< flips): as many as make one */
-#define FLIPS_MAX     3   /* splits remembered per node */
-#define PNAME_CAP     48  /* a parameter name with its suffix and NUL */
-#define EV_MAX        8   /* sub-paths remembered per value of a merged node */
-#define ENUM_VALS     8   /* at most this many values ... */
-#define ENUM_HITS     16  /* ... called this often on average (<< flips) are a closed set */
-#define EV_LEN        255 /* longest sub-path remembered, in encoded steps */
-#define HASH_INIT     64  /* slots of a new tree's children table */
+#define DEPTH_MAX     32      /* segments of a routed path */
+#define SEG_MAX       255     /* longest decoded segment kept as a literal */
+#define VAL_CAP       32      /* word values tracked per node */
+#define VAL_CLIENTS   4       /* distinct clients remembered per value */
+#define RARE_HITS     2       /* a value with at most this many hits is rare */
+#define POP_CLIENTS   3       /* a value seen by this many clients ... */
+#define POP_HITS      8       /* ... or this many times is popular */
+#define MERGE_RARE    3       /* rare values that make a merge (<< flips) */
+#define BASE_RARE     24      /* ... at an API's base: /, /v1, /api/v2 */
+#define BASE_DEPTH    4       /* literals down to an API's base at most */
+#define UNDER_ID_RARE 6       /* ... under an id that is not a word: /tasks/{uuid} */
+#define SPLIT_VALS    3       /* values that can undo a merge (<< flips): as many as make one */
+#define FLIPS_MAX     3       /* splits remembered per node */
+#define PNAME_CAP     48      /* a parameter name with its suffix and NUL */
+#define EV_MAX        8       /* sub-paths remembered per value of a merged node */
+#define ENUM_VALS     VAL_CAP /* at most this many values ... */
+#define ENUM_HITS     16      /* ... called this often on average (<< flips) are a closed set */
+#define EV_LEN        255     /* longest sub-path remembered, in encoded steps */
+#define HASH_INIT     64      /* slots of a new tree's children table */
 #define TMPL_MAGIC    'T'
 #define TMPL_VERSION  2 /* 1: no sub-paths; still read */
 
@@ -890,34 +891,50 @@ absorb(struct tmpl *t, struct tnode *dst, struct tnode *src)
 }
 
 /*
- * Whether @p is an API's base: the root, or at most two segments below it
- * that are versions or "api", "apis", "rest" (/v1, /api, /api/v2,
- * /rest/1.0). Its words are the API's collections far more often than
- * ids, and all of them are rare when traffic starts, so merging them
- * takes more evidence there.
+ * Whether @p is an API's base: the root, or a version or "api", "apis",
+ * "rest" (or a bare version number) at most BASE_DEPTH literals below it
+ * (/v1, /api, /api/v2, /rest/1.0, /jira/rest/api/2, /apis/apps/v1). Its
+ * words are the API's collections far more often than ids, and all of them
+ * are rare when traffic starts, so merging them takes more evidence there.
  */
 static bool
 api_base(const struct tnode *p)
 {
 	unsigned depth = 0;
 
+	if (p->parent == NULL)
+		return true;
+	if ((p->flags & TN_PARAM) ||
+	    !(classify_base_word(p->name, p->len) || (p->len <= 2 && is_digit(p->name[0]))))
+		return false;
 	for (; p->parent != NULL; p = p->parent)
-		if (++depth > 2 || (p->flags & TN_PARAM) || !classify_base_word(p->name, p->len))
+		if (++depth > BASE_DEPTH || (p->flags & TN_PARAM))
 			return false;
 	return true;
 }
 
 /*
- * Whether @s, a child of @p, is a version spelt as a bare number: 1 to 99
- * at the root or after "api" or "rest" at an API's base (/1/boards,
- * /rest/api/2/issue), where ids do not go. After a version (/v1/42) it is
- * an id.
+ * Whether @s, a child of @p, is a version spelt as a bare number: 1 to 99,
+ * or a major.minor (1.0, 10.2), at the root or after a base word that is
+ * not a version ("api", "rest") with no parameter above (/1/boards,
+ * /2.0/repositories, /jira/rest/api/2/issue), where ids do not go. After a
+ * version (/v1/42) or elsewhere (/likes/20.4) it is an id.
  */
 static bool
 base_number(const struct tnode *p, const char *s, size_t n)
 {
-	return n >= 1 && n <= 2 && s[0] >= '1' && s[0] <= '9' && (n == 1 || is_digit(s[1])) &&
-	       (p->parent == NULL || !classify_version(p->name, p->len)) && api_base(p);
+	bool bare = n >= 1 && n <= 2 && s[0] >= '1' && s[0] <= '9' && (n == 1 || is_digit(s[1]));
+
+	if (!bare && !(memchr(s, '.', n) != NULL && classify_version(s, n)))
+		return false;
+	if (p->parent == NULL)
+		return true;
+	if (!classify_base_word(p->name, p->len) || classify_version(p->name, p->len))
+		return false;
+	for (; p->parent != NULL; p = p->parent)
+		if (p->flags & TN_PARAM)
+			return false;
+	return true;
 }
 
 /* Whether the value @v of @p has a literal child that traffic promoted. */
@@ -1053,7 +1070,7 @@ values_alike(const struct tmpl *t, const struct tnode *p)
 			pairs++;
 			meet += steps_meet(&x[i], &x[k]);
 		}
-	return pairs > 0 && meet * 2 >= pairs;
+	return pairs >= 3 && meet * 2 >= pairs;
 }
 
 /*
@@ -1657,7 +1674,7 @@ tmpl_route(struct tmpl *t, const char *path, size_t n, unsigned method, uint64_t
 		to[depth - 1] = j;
 		len = seg_decode(path + i, j - i, seg);
 		cls = len > SEG_MAX ? AR_SEG_TEXT : ar_api_seg_classify(seg, len);
-		if (cls == AR_SEG_INTEGER && base_number(node, seg, len))
+		if ((cls == AR_SEG_INTEGER || cls == AR_SEG_NUMBER) && base_number(node, seg, len))
 			cls = AR_SEG_WORD;
 		if (cls == AR_SEG_WORD)
 			node = route_word(t, node, seg, len, client);

@@ -899,6 +899,9 @@ test_parameter_names_unique_and_from_the_literal_before(void **state)
 	assert_string_equal(hit(&c, "/1/boards/5", 1), "/1/boards/{boardId}");
 	assert_string_equal(hit(&c, "/rest/api/2/issue/7", 1), "/rest/api/2/issue/{issueId}");
 	assert_string_equal(hit(&c, "/v2/12", 1), "/v2/{id}");
+	assert_string_equal(hit(&c, "/2.0/repositories", 1), "/2.0/repositories");
+	assert_string_equal(hit(&c, "/api/1.0/tasks/5", 1), "/api/1.0/tasks/{taskId}");
+	assert_string_equal(hit(&c, "/me/likes/20.4", 1), "/me/likes/{likeId}");
 	assert_string_equal(hit(&c, "/categories/7/items/x9y8z7", 1),
 			    "/categories/{categoryId}/items/{itemId}");
 	assert_string_equal(hit(&c, "/api-keys/5", 1), "/api-keys/{apiKeyId}");
@@ -920,6 +923,7 @@ test_parameter_names_unique_and_from_the_literal_before(void **state)
 	assert_non_null(t);
 	assert_non_null(tmpl_find(t, "/1/boards/{boardId}"));
 	assert_non_null(tmpl_find(t, "/rest/api/2/issue/{issueId}"));
+	assert_non_null(tmpl_find(t, "/api/1.0/tasks/{taskId}"));
 	tmpl_free(t);
 	wbuf_free(&w);
 	cat_free(&c);
