@@ -54,11 +54,12 @@ ar_wait_listening() {
 # ar_tcpdump_start FILE LOG: tcpdump on the client's veth end into FILE:
 # whole frames (-s 0), handed over by the kernel at once (--immediate-mode)
 # and written per packet (-U), no name look-ups (-n), and no privilege drop
-# (-Z root) so it can write wherever the caller asked. Sets ar_dump_pid.
+# (-Z root) so it can write wherever the caller asked, with a 64 MB kernel
+# buffer (-B) so a burst on a busy machine is not dropped. Sets ar_dump_pid.
 # Ready once it says it is listening (it opens the capture before saying
 # so); exits 1 with LOG when it does not start.
 ar_tcpdump_start() {
-	ip netns exec "$AR_NS_CLI" tcpdump -i "$AR_IF_CLI" -s 0 -U --immediate-mode -n -Z root \
+	ip netns exec "$AR_NS_CLI" tcpdump -i "$AR_IF_CLI" -s 0 -B 65536 -U --immediate-mode -n -Z root \
 		-w "$1" 2>"$2" &
 	ar_dump_pid=$!
 	for _ in $(seq 1 100); do

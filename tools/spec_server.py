@@ -288,7 +288,7 @@ class Operation:
         codes = sorted(str(c) for c in op.get("responses", {}))
         for code in codes:
             if code.startswith("2"):
-                self.status = int(code)
+                self.status = int(code) if code.isdigit() else 200  # "2XX"
                 resp = spec.deref(op["responses"][code])
                 media = resp.get("content", {}).get("application/json")
                 self.resp_schema = media.get("schema") if media else None
