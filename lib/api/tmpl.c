@@ -93,7 +93,7 @@
 #define POP_CLIENTS   3       /* a value seen by this many clients ... */
 #define POP_HITS      8       /* ... or this many times is popular */
 #define MERGE_RARE    3       /* rare values that make a merge (<< flips) */
-#define BASE_RARE     24      /* ... at an API's base: /, /v1, /api/v2 */
+#define BASE_RARE     48      /* ... at an API's base: /, /v1, /api/v2 */
 #define BASE_DEPTH    4       /* literals down to an API's base at most */
 #define UNDER_ID_RARE 6       /* ... under an id that is not a word: /tasks/{uuid} */
 #define SPLIT_VALS    3       /* values that can undo a merge (<< flips): as many as make one */
