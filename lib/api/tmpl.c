@@ -46,11 +46,12 @@
  * traffic reaches after. Busy ids lead on to the same next steps (every
  * owner to its repositories, every user to /repos and /followers), where
  * sub-resources and actions each lead somewhere of their own; that is how
- * a busy id is told from a literal (values_alike(), ev_meet()).
+ * a busy id is told from a literal (values_alike(), ev_next()).
  *
  * Un-merging. A merged node that holds at least SPLIT_VALS << flips
- * values, at most a quarter of them rare, whose values are not alike,
- * undoes the merge: hooks.drop for every endpoint under the parameter,
+ * values, at most a quarter of them rare, whose values are not alike or
+ * are a small closed set (values_closed()), undoes the merge: hooks.drop
+ * for every endpoint under the parameter,
  * which is freed; every tracked value comes back as a literal child, with
  * its sub-paths rebuilt below it and hooks.add for the endpoints at their
  * ends. Sub-paths remembered above that went through the parameter are
@@ -61,11 +62,17 @@
  * Promotion. A value of a merged node that is popular by both measures
  * where two thirds of the values are rare, and that does not lead on where
  * another value does, becomes a literal beside the parameter (TN_PROMOTED):
- * an action or collection beside ids (/images/prune).
+ * an action or collection beside ids (/images/prune). It takes its
+ * sub-paths' endpoints with it; those below the parameter that only it led
+ * to go (ev_prune()).
+ *
+ * Versions. A bare number (2, 1.0) is routed as a word, and stays a
+ * literal, at the root or after "api" or "rest" (base_number()).
  *
  * Decisions are taken when a node sees a new word value and when a tracked
- * value's hits reach RARE_HITS + 1 or POP_HITS or its clients reach
- * POP_CLIENTS; nothing scans the tree periodically.
+ * value's hits reach RARE_HITS + 1, POP_HITS or a power of two from
+ * ENUM_HITS on, or its clients reach POP_CLIENTS; nothing scans the tree
+ * periodically.
  *
  * Parameter names come from the nearest literal segment above: users ->
  * userId, categories -> categoryId, api-keys -> apiKeyId; "id" when there
