@@ -149,6 +149,7 @@ struct tval {
 	uint32_t clients[VAL_CLIENTS]; /* distinct client hashes, never 0 */
 	uint8_t n_clients;
 	uint8_t n_ev;
+	bool ev_capped; /* a sub-path was not remembered (counted once per value) */
 	struct tev *ev; /* merged nodes: EV_MAX entries, allocated at the first */
 };
 
@@ -354,6 +355,7 @@ ev_clear(struct tval *v)
 	free(v->ev);
 	v->ev = NULL;
 	v->n_ev = 0;
+	v->ev_capped = false;
 }
 
 static void
@@ -663,9 +665,23 @@ relink(struct tmpl *t, struct tnode *n)
 /* ------------------------------------------------------------------ */
 
 /*
+ * A sub-path of @v is not remembered: the value is counted in values_capped
+ * once, not every call that takes such a sub-path again.
+ */
+static void
+ev_refused(struct tmpl *t, struct tval *v)
+{
+	if (!v->ev_capped) {
+		v->ev_capped = true;
+		t->st.values_capped++;
+	}
+}
+
+/*
  * Remembers that @v led to the sub-path @steps (@n bytes) and to @methods
- * there. At most EV_MAX sub-paths per value: the others are counted in
- * values_capped, and an un-merge does not give them back (traffic does).
+ * there. At most EV_MAX sub-paths per value, of at most EV_LEN bytes: a
+ * value with others is counted in values_capped (ev_refused()), and an
+ * un-merge does not give them back (traffic does).
  */
 static void
 ev_add(struct tmpl *t, struct tval *v, const uint8_t *steps, size_t n, unsigned methods,
@@ -683,7 +699,7 @@ ev_add(struct tmpl *t, struct tval *v, const uint8_t *steps, size_t n, unsigned 
 		}
 	}
 	if (v->n_ev >= EV_MAX || n > EV_LEN) {
-		t->st.values_capped++;
+		ev_refused(t, v);
 		return;
 	}
 	if (v->ev == NULL && (v->ev = calloc(EV_MAX, sizeof(*v->ev))) == NULL)
@@ -745,12 +761,12 @@ ev_subtree(struct tmpl *t, struct tval *v, const struct tnode *n, uint8_t *buf, 
 		if ((k = ev_step(buf, len, c)) != SIZE_MAX)
 			ev_subtree(t, v, c, buf, k);
 		else
-			t->st.values_capped++;
+			ev_refused(t, v);
 	if (n->param != NULL) {
 		if ((k = ev_step(buf, len, n->param)) != SIZE_MAX)
 			ev_subtree(t, v, n->param, buf, k);
 		else
-			t->st.values_capped++;
+			ev_refused(t, v);
 	}
 }
 
@@ -1645,7 +1661,7 @@ ev_note(struct tmpl *t, const struct tnode *leaf, const char *path, const size_t
 		for (unsigned e = d + 1; e < k && o != SIZE_MAX; e++)
 			o = ev_step(buf, o, nodes[k - 1 - e]);
 		if (o == SIZE_MAX)
-			t->st.values_capped++;
+			ev_refused(t, &p->vals[i]);
 		else
 			ev_add(t, &p->vals[i], buf, o, 1u << method, 1);
 	}

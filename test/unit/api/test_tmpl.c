@@ -746,6 +746,38 @@ test_undone_merge_gives_values_their_sub_paths(void **state)
 }
 
 /*
+ * A value remembers 8 sub-paths: the ninth is not remembered, and the value
+ * is counted in values_capped once however often it is called.
+ */
+static void
+test_sub_paths_beyond_the_cap_counted_once_per_value(void **state)
+{
+	static const char *const sub[] = { "search", "login",   "logout",   "export",  "profile",
+					   "health", "metrics", "settings", "history", "status" };
+	struct cat c;
+	char path[64];
+
+	(void)state;
+	cat_init(&c, 1000);
+	hit(&c, "/o/5/north", 1);
+	hit(&c, "/o/5/south", 1);
+	hit(&c, "/o/5/east", 1);
+	hit(&c, "/o/5/west", 1);
+	hit(&c, "/o/5/upper", 1);
+	assert_string_equal(hit(&c, "/o/5/lower", 1), "/o/{oId}/{oId2}");
+	/* north: its own endpoint and 9 sub-paths under the parameter, twice */
+	for (unsigned k = 0; k < 2; k++) {
+		for (unsigned i = 0; i < 10; i++) {
+			snprintf(path, sizeof(path), "/o/6/north/%s", sub[i]);
+			hit(&c, path, 1 + k);
+		}
+	}
+	assert_int_equal(tmpl_stats(c.t)->merges, 1);
+	assert_int_equal(tmpl_stats(c.t)->values_capped, 1);
+	cat_free(&c);
+}
+
+/*
  * Owners are ids that lead on to the same place, their repositories: a
  * busy owner among rare ones is not promoted, and owners that all come
  * back often do not undo the merge.
@@ -1257,6 +1289,7 @@ main(void)
 		cmocka_unit_test(test_popular_literal_promoted_beside_rare_ids),
 		cmocka_unit_test(test_undone_merge_gives_values_their_sub_paths),
 		cmocka_unit_test(test_busy_ids_leading_on_alike_stay_merged),
+		cmocka_unit_test(test_sub_paths_beyond_the_cap_counted_once_per_value),
 		cmocka_unit_test(test_decode_reads_version_1),
 		cmocka_unit_test(test_api_base_needs_more_evidence),
 		cmocka_unit_test(test_words_sharing_the_ids_prefix_are_ids),
