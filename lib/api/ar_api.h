@@ -314,7 +314,7 @@ struct ar_api_stats {
 	uint64_t endpoints_capped;
 	uint64_t fields_capped;   /* fields beyond max_fields of an endpoint */
 	uint64_t nodes_capped;    /* path segments refused by the trees' caps */
-	uint64_t values_capped;   /* values not tracked: enum samples, path word values */
+	uint64_t values_capped;   /* not tracked: enum samples, path word values, their sub-paths */
 	uint64_t statuses_capped; /* status codes beyond an endpoint's table, not kept */
 	uint64_t ctypes_capped;   /* content types beyond an endpoint's table, not kept */
 	uint64_t records_cut;     /* records that could not hold all their fields */
