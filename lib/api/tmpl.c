@@ -1518,18 +1518,24 @@ param_has_prefix(const struct tnode *q, uint32_t h)
 	return false;
 }
 
-/* The word @s under @p: tracks it, takes the decisions it calls for. */
+/*
+ * The word @s under @p: tracks it, takes the decisions it calls for. When
+ * it goes to @p's merged parameter, *@vi is its index in @p's table (-1:
+ * not tracked), for ev_note(); otherwise -1.
+ */
 static struct tnode *
-route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t client)
+route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t client, int8_t *vi)
 {
 	uint64_t h = str_hash(t, s, n);
 	struct tnode *c = kid_find(t, p, s, n, h);
 	bool lit = false, change = false;
-	int i;
+	int i = -1;
 
+	*vi = -1;
 	if (c != NULL) {
-		if (c->vidx >= 0)
-			change = val_see(&p->vals[c->vidx], client);
+		i = c->vidx;
+		if (i >= 0)
+			change = val_see(&p->vals[i], client);
 		if (!change)
 			return c;
 	} else {
@@ -1557,9 +1563,8 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 			} else {
 				/*
 				 * Merged: the value takes a rare one's place, so
-				 * that a literal seen late can still be promoted;
-				 * the table no longer holds every value, so the
-				 * merge is final.
+				 * that the table follows recent traffic and a
+				 * literal seen late can still be promoted.
 				 */
 				t->st.values_capped++;
 				p->flags |= TN_OVERFLOW;
@@ -1578,6 +1583,8 @@ route_word(struct tmpl *t, struct tnode *p, const char *s, size_t n, uint64_t cl
 			return c;
 	}
 	if (!lit && merged(p)) {
+		/* decisions keep the table's order: i is still the value's place */
+		*vi = (int8_t)i;
 		p->param->seg_mask |= WORD_BIT;
 		return p->param;
 	}
@@ -1631,13 +1638,14 @@ seg_decode(const char *s, size_t n, char *buf)
 static unsigned path_of(const struct tnode *n, const struct tnode **path);
 
 /*
- * @leaf was reached by @path, whose segment d is [at[d], to[d]), and is
- * called with @method: each value of a merged node on the way remembers
- * the sub-path below the parameter (ev_add()).
+ * @leaf was reached with @method, its segment d (of @depth) being value
+ * vi[d] of the merged node it went through (-1: none, or not tracked):
+ * each such value remembers the sub-path below its parameter (ev_add()).
+ * Routing further down changes neither the nodes above nor their tables'
+ * order, so the indexes still hold.
  */
 static void
-ev_note(struct tmpl *t, const struct tnode *leaf, const char *path, const size_t *at,
-	const size_t *to, unsigned depth, unsigned method)
+ev_note(struct tmpl *t, const struct tnode *leaf, const int8_t *vi, unsigned depth, unsigned method)
 {
 	const struct tnode *nodes[DEPTH_MAX + 1];
 	unsigned k = path_of(leaf, nodes);
@@ -1646,24 +1654,18 @@ ev_note(struct tmpl *t, const struct tnode *leaf, const char *path, const size_t
 		return;
 	for (unsigned d = 0; d < k; d++) {
 		const struct tnode *x = nodes[k - 1 - d];
+		struct tnode *p = x->parent;
 		uint8_t buf[EV_LEN];
-		char seg[SEG_MAX];
-		size_t len, o = 0;
-		struct tnode *p;
-		int i;
+		size_t o = 0;
 
-		if (!(x->flags & TN_WORDS))
+		if (vi[d] < 0 || !(x->flags & TN_WORDS) || vi[d] >= p->n_vals)
 			continue;
-		len = seg_decode(path + at[d], to[d] - at[d], seg);
-		p = x->parent;
-		if (len > SEG_MAX || (i = val_find(p, seg, len, str_hash(t, seg, len))) < 0)
-			continue; /* not tracked */
 		for (unsigned e = d + 1; e < k && o != SIZE_MAX; e++)
 			o = ev_step(buf, o, nodes[k - 1 - e]);
 		if (o == SIZE_MAX)
-			ev_refused(t, &p->vals[i]);
+			ev_refused(t, &p->vals[vi[d]]);
 		else
-			ev_add(t, &p->vals[i], buf, o, 1u << method, 1);
+			ev_add(t, &p->vals[vi[d]], buf, o, 1u << method, 1);
 	}
 }
 
@@ -1672,7 +1674,7 @@ tmpl_route(struct tmpl *t, const char *path, size_t n, unsigned method, uint64_t
 	   uint64_t now_ns)
 {
 	struct tnode *node = t->root;
-	size_t at[DEPTH_MAX], to[DEPTH_MAX];
+	int8_t vi[DEPTH_MAX];
 	char seg[SEG_MAX];
 	unsigned depth = 0;
 	bool words = false;
@@ -1693,23 +1695,22 @@ tmpl_route(struct tmpl *t, const char *path, size_t n, unsigned method, uint64_t
 			t->st.nodes_capped++;
 			return NULL;
 		}
-		at[depth - 1] = i;
-		to[depth - 1] = j;
 		len = seg_decode(path + i, j - i, seg);
 		cls = len > SEG_MAX ? AR_SEG_TEXT : ar_api_seg_classify(seg, len);
 		if ((cls == AR_SEG_INTEGER || cls == AR_SEG_NUMBER) && base_number(node, seg, len))
 			cls = AR_SEG_WORD;
+		vi[depth - 1] = -1;
 		if (cls == AR_SEG_WORD)
-			node = route_word(t, node, seg, len, client);
+			node = route_word(t, node, seg, len, client, &vi[depth - 1]);
 		else
 			node = route_param(t, node, cls, seg, len);
 		if (node == NULL)
 			return NULL;
-		words |= (node->flags & TN_WORDS) != 0;
+		words |= vi[depth - 1] >= 0;
 		i = j;
 	}
 	if (words && method < AR_API_METHOD_MAX)
-		ev_note(t, node, path, at, to, depth, method);
+		ev_note(t, node, vi, depth, method);
 	return node;
 }
 
