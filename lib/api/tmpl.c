@@ -51,10 +51,9 @@
  * Un-merging. A merged node that holds at least SPLIT_VALS << flips
  * values, at most a quarter of them rare, whose values are not alike or
  * are a small closed set (values_closed()), undoes the merge: hooks.drop
- * for every endpoint under the parameter,
- * which is freed; every tracked value comes back as a literal child, with
- * its sub-paths rebuilt below it and hooks.add for the endpoints at their
- * ends. Sub-paths remembered above that went through the parameter are
+ * for every endpoint under the parameter, which is freed; every tracked
+ * value comes back as a literal child, with its sub-paths rebuilt below it
+ * and hooks.add for the endpoints at their ends. Sub-paths remembered above that went through the parameter are
  * forgotten (ev_forget()). flips (at most FLIPS_MAX) counts the splits of
  * a node; it doubles the evidence both decisions need, so a node does not
  * flap.
@@ -107,9 +106,9 @@
 #define FLIPS_MAX     3       /* splits remembered per node */
 #define PNAME_CAP     48      /* a parameter name with its suffix and NUL */
 #define EV_MAX        8       /* sub-paths remembered per value of a merged node */
+#define EV_LEN        255     /* longest sub-path remembered, in encoded steps */
 #define ENUM_VALS     VAL_CAP /* at most this many values ... */
 #define ENUM_HITS     16      /* ... called this often on average (<< flips) are a closed set */
-#define EV_LEN        255     /* longest sub-path remembered, in encoded steps */
 #define HASH_INIT     64      /* slots of a new tree's children table */
 #define TMPL_MAGIC    'T'
 #define TMPL_VERSION  2 /* 1: no sub-paths; still read */
@@ -716,6 +715,13 @@ ev_add(struct tmpl *t, struct tval *v, const uint8_t *steps, size_t n, unsigned 
 	v->n_ev++;
 }
 
+/* The seg_mask of the parameter step at @s ('P', flags, 4 bytes little-endian). */
+static uint32_t
+step_mask(const uint8_t *s)
+{
+	return (uint32_t)s[2] | (uint32_t)s[3] << 8 | (uint32_t)s[4] << 16 | (uint32_t)s[5] << 24;
+}
+
 /* Appends the step to @n to @buf at @len; the new length, or SIZE_MAX past EV_LEN. */
 static size_t
 ev_step(uint8_t *buf, size_t len, const struct tnode *n)
@@ -1186,13 +1192,10 @@ ev_replay(struct tmpl *t, struct tnode *c, const struct tev *e)
 	while (c != NULL && o < e->len) {
 		if (e->steps[o] == 'P') {
 			struct tnode *q = c->param;
-			uint32_t mask = 0;
 
-			for (unsigned k = 0; k < 4; k++)
-				mask |= (uint32_t)e->steps[o + 2 + k] << (8 * k);
 			if (q == NULL && (q = param_new(t, c)) == NULL)
 				return NULL;
-			q->seg_mask |= mask;
+			q->seg_mask |= step_mask(e->steps + o);
 			if (e->steps[o + 1] && !(q->flags & TN_WORDS)) {
 				q->flags |= TN_WORDS;
 				fold_kids(t, c);
@@ -1216,7 +1219,7 @@ ev_replay(struct tmpl *t, struct tnode *c, const struct tev *e)
 				k->vidx = (int8_t)i;
 			}
 			/* as many hits as the traffic that took the sub-path */
-			if (k != NULL && k->vidx >= 0 && k->parent == c) {
+			if (k != NULL && k->vidx >= 0) {
 				struct tval *w = &c->vals[k->vidx];
 
 				w->hits = e->hits > UINT32_MAX - w->hits ? UINT32_MAX :
@@ -1408,7 +1411,7 @@ ev_starts(const struct tev *e, const uint8_t *pre, size_t n)
  * literals come back with traffic.
  */
 static void
-ev_forget(struct tmpl *t, const struct tnode *p)
+ev_forget(const struct tnode *p)
 {
 	const struct tnode *chain[DEPTH_MAX + 1];
 	unsigned k = 0;
@@ -1442,7 +1445,6 @@ ev_forget(struct tmpl *t, const struct tnode *p)
 			}
 		}
 	}
-	(void)t;
 }
 
 /*
@@ -1473,7 +1475,7 @@ split_words(struct tmpl *t, struct tnode *p)
 			ev_restore(t, c, v);
 		ev_clear(v);
 	}
-	ev_forget(t, p);
+	ev_forget(p);
 	if (p->flips < FLIPS_MAX)
 		p->flips++;
 	t->st.splits++;
@@ -1981,13 +1983,8 @@ valid_steps(const uint8_t *s, size_t n)
 		return false;
 	while (o < n) {
 		if (s[o] == 'P') {
-			uint32_t mask = 0;
-
-			if (o + 6 > n || s[o + 1] > 1)
-				return false;
-			for (unsigned k = 0; k < 4; k++)
-				mask |= (uint32_t)s[o + 2 + k] << (8 * k);
-			if (mask == 0 || mask > SEG_ALL)
+			if (o + 6 > n || s[o + 1] > 1 || step_mask(s + o) == 0 ||
+			    step_mask(s + o) > SEG_ALL)
 				return false;
 			o += 6;
 		} else if (s[o] == 'L' && o + 2 <= n && o + 2 + s[o + 1] <= n &&
@@ -2017,12 +2014,9 @@ dec_evs(struct tmpl *t, struct tval *v, struct rbuf *b)
 		if (b->bad || (len > 0 && s == NULL) || !valid_steps(s, len) || methods == 0 ||
 		    methods >= (1u << AR_API_METHOD_MAX) || hits == 0 || hits > UINT32_MAX)
 			return false;
-		for (unsigned k = 0; k < v->n_ev; k++)
-			if (v->ev[k].len == len && memcmp(v->ev[k].steps, s, len) == 0)
-				return false;
 		ev_add(t, v, s, len, (unsigned)methods, (uint32_t)hits);
 		if (v->n_ev != before + 1)
-			return false; /* memory */
+			return false; /* a sub-path twice, or no memory */
 	}
 	return true;
 }
