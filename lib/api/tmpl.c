@@ -942,28 +942,32 @@ api_base(const struct tnode *p)
 	return true;
 }
 
+/* 1 to 99, or a major.minor (1.0, 10.2): what base_number() takes for a version. */
+static bool
+bare_version(const char *s, size_t n)
+{
+	if (n >= 1 && n <= 2 && s[0] >= '1' && s[0] <= '9' && (n == 1 || is_digit(s[1])))
+		return true;
+	return memchr(s, '.', n) != NULL && classify_version(s, n);
+}
+
 /*
- * Whether @s, a child of @p, is a version spelt as a bare number: 1 to 99,
- * or a major.minor (1.0, 10.2), at the root or after a base word that is
- * not a version ("api", "rest") with no parameter above (/1/boards,
- * /2.0/repositories, /jira/rest/api/2/issue), where ids do not go. After a
- * version (/v1/42) or elsewhere (/likes/20.4) it is an id.
+ * Whether @s, a child of @p, is a version spelt as a bare number (1 to 99,
+ * or a major.minor: 1.0, 10.2) at the root or after a base word that is
+ * not a version, "api" or "rest" (/1/boards, /2.0/repositories,
+ * /jira/rest/api/2/issue), where ids do not go. After a version (/v1/42)
+ * or elsewhere (/likes/20.4) it is an id. Where the base word stands does
+ * not matter, so a version literal that a merge moved below a parameter
+ * (/svc/{svcId}/api/1) still takes its traffic.
  */
 static bool
 base_number(const struct tnode *p, const char *s, size_t n)
 {
-	bool bare = n >= 1 && n <= 2 && s[0] >= '1' && s[0] <= '9' && (n == 1 || is_digit(s[1]));
-
-	if (!bare && !(memchr(s, '.', n) != NULL && classify_version(s, n)))
+	if (!bare_version(s, n))
 		return false;
-	if (p->parent == NULL)
-		return true;
-	if (!classify_base_word(p->name, p->len) || classify_version(p->name, p->len))
-		return false;
-	for (; p->parent != NULL; p = p->parent)
-		if (p->flags & TN_PARAM)
-			return false;
-	return true;
+	return p->parent == NULL ||
+	       (!(p->flags & TN_PARAM) && classify_base_word(p->name, p->len) &&
+		!classify_version(p->name, p->len));
 }
 
 /* Whether the value @v of @p has a literal child that traffic promoted. */
@@ -1966,11 +1970,16 @@ tmpl_encode(const struct tmpl *t, struct wbuf *out)
 	enc_node(t->root, out);
 }
 
-/* A literal segment as the router would have made it. */
+/*
+ * A literal segment as the router would have made it: a word, or a bare
+ * version (base_number()). Not where it stands: a merge moves a version
+ * literal with its subtree below a parameter (/svc/{svcId}/api/1).
+ */
 static bool
 valid_word(const char *s, size_t n)
 {
-	return s != NULL && n >= 1 && n <= SEG_MAX && ar_api_seg_classify(s, n) == AR_SEG_WORD;
+	return s != NULL && n >= 1 && n <= SEG_MAX &&
+	       (ar_api_seg_classify(s, n) == AR_SEG_WORD || bare_version(s, n));
 }
 
 /* Whether @s (@n bytes) are steps as ev_step() writes them. */
@@ -2036,9 +2045,8 @@ dec_vals(struct tmpl *t, struct tnode *n, struct rbuf *b)
 		struct tval *v;
 		int j;
 
-		if (b->bad || !(valid_word(s, len) || base_number(n, s, len)) ||
-		    classify_literal_like(s, len) || hits == 0 || hits > UINT32_MAX ||
-		    nc > VAL_CLIENTS)
+		if (b->bad || !valid_word(s, len) || classify_literal_like(s, len) || hits == 0 ||
+		    hits > UINT32_MAX || nc > VAL_CLIENTS)
 			return false;
 		h = str_hash(t, s, len);
 		if (val_find(n, s, len, h) >= 0 || (j = val_add(n, s, len, h)) < 0)
@@ -2110,7 +2118,7 @@ dec_child(struct tmpl *t, struct tnode *p, struct rbuf *b, unsigned depth, bool 
 		const char *s = rbuf_str(b, &len);
 		uint64_t h;
 
-		if (b->bad || (f & TN_WORDS) || !(valid_word(s, len) || base_number(p, s, len)))
+		if (b->bad || (f & TN_WORDS) || !valid_word(s, len))
 			return false;
 		h = str_hash(t, s, len);
 		if (kid_find(t, p, s, len, h) != NULL)

@@ -746,6 +746,34 @@ test_undone_merge_gives_values_their_sub_paths(void **state)
 }
 
 /*
+ * A version literal (/api/1) moves with its subtree when the words above
+ * merge: it still takes its traffic, and the tree still saves and loads.
+ */
+static void
+test_version_literal_moved_by_a_merge(void **state)
+{
+	struct cat c;
+	struct wbuf w = { 0 };
+	struct tmpl *t;
+
+	(void)state;
+	cat_init(&c, 1000);
+	assert_string_equal(hit(&c, "/svc/north/api/1/tasks", 1), "/svc/north/api/1/tasks");
+	hit(&c, "/svc/south", 1);
+	assert_string_equal(hit(&c, "/svc/east", 1), "/svc/{svcId}");
+	assert_string_equal(hit(&c, "/svc/west/api/1/tasks", 2), "/svc/{svcId}/api/1/tasks");
+	assert_int_equal(ep_at(&c, "/svc/{svcId}/api/1/tasks", AR_API_GET)->calls, 2);
+	tmpl_encode(c.t, &w);
+	assert_false(w.oom);
+	t = tmpl_decode(&hooks, NULL, 1000, w.p, w.len);
+	assert_non_null(t);
+	assert_non_null(tmpl_find(t, "/svc/{svcId}/api/1/tasks"));
+	tmpl_free(t);
+	wbuf_free(&w);
+	cat_free(&c);
+}
+
+/*
  * A value remembers 8 sub-paths: the ninth is not remembered, and the value
  * is counted in values_capped once however often it is called.
  */
@@ -1290,6 +1318,7 @@ main(void)
 		cmocka_unit_test(test_undone_merge_gives_values_their_sub_paths),
 		cmocka_unit_test(test_busy_ids_leading_on_alike_stay_merged),
 		cmocka_unit_test(test_sub_paths_beyond_the_cap_counted_once_per_value),
+		cmocka_unit_test(test_version_literal_moved_by_a_merge),
 		cmocka_unit_test(test_decode_reads_version_1),
 		cmocka_unit_test(test_api_base_needs_more_evidence),
 		cmocka_unit_test(test_words_sharing_the_ids_prefix_are_ids),
